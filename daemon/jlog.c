@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: MIT
+/*
+ * jlog.c - JSON lines.
+ *
+ * Each event gets an emitter at registration: the constant text of its
+ * lines (probe, event name, field keys) is rendered once, and each field's
+ * handle and kind are resolved, so writing a record is integer formatting,
+ * string escaping and memcpy: no lookup, no printf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jlog.h"
+#include "json.h"
+
+#define FLUSH_BYTES	(256 * 1024)
+
+struct jlog_field {
+	const struct engine_field *f;
+	enum engine_field_kind kind;
+	bool is_signed;
+	char *key;			/* "name": with a comma before all but the first */
+	size_t key_len;
+};
+
+struct jlog_emitter {
+	struct jlog *jl;
+	char *prefix;			/* ,"probe":"..","event":"..","cpu": */
+	size_t prefix_len;
+	struct jlog_field *fields;
+	size_t nr_fields;
+};
+
+struct jlog_worker {
+	struct jbuf buf;
+	uint64_t lines;			/* event lines in buf */
+	int64_t sec;			/* second of sec_text */
+	char sec_text[32];		/* "2026-11-22T01:31:47." */
+} __attribute__((aligned(64)));
+
+struct jlog {
+	int fd;
+	bool own_fd;
+	pthread_mutex_t lock;		/* the fd, and the counters below */
+	struct jlog_worker *workers;
+	unsigned nr_workers;
+	struct jlog_emitter **emitters;
+	size_t nr_emitters;
+	int64_t offset_ns;		/* atomic: realtime - monotonic */
+	uint64_t written;
+	uint64_t dropped;
+	uint64_t dropped_reported;
+	uint64_t lost_reported[4];
+	struct jbuf line;		/* for daemon and lost lines, under lock */
+};
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void jlog_clock_update(struct jlog *jl)
+{
+	int64_t best = INT64_MAX, off = 0;
+	int i;
+
+	/* the tightest of three brackets of the realtime read */
+	for (i = 0; i < 3; i++) {
+		int64_t m1 = clock_ns(CLOCK_MONOTONIC);
+		int64_t r = clock_ns(CLOCK_REALTIME);
+		int64_t m2 = clock_ns(CLOCK_MONOTONIC);
+
+		if (m2 - m1 < best) {
+			best = m2 - m1;
+			off = r - (m1 + (m2 - m1) / 2);
+		}
+	}
+	__atomic_store_n(&jl->offset_ns, off, __ATOMIC_RELAXED);
+}
+
+struct jlog *jlog_open(const char *path, unsigned workers, char *err, size_t errlen)
+{
+	struct jlog *jl = calloc(1, sizeof(*jl));
+	unsigned i;
+
+	if (!jl)
+		goto nomem;
+	pthread_mutex_init(&jl->lock, NULL);
+	jl->fd = -1;
+	if (!strcmp(path, "-")) {
+		jl->fd = STDOUT_FILENO;
+	} else {
+		jl->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (jl->fd < 0) {
+			int saved = errno;
+
+			snprintf(err, errlen, "cannot open the log %s: %s", path, strerror(saved));
+			jlog_close(jl);
+			errno = saved;
+			return NULL;
+		}
+		jl->own_fd = true;
+	}
+	jl->nr_workers = workers ? workers : 1;
+	jl->workers = aligned_alloc(64, sizeof(*jl->workers) * jl->nr_workers);
+	if (!jl->workers)
+		goto nomem;
+	memset(jl->workers, 0, sizeof(*jl->workers) * jl->nr_workers);
+	for (i = 0; i < jl->nr_workers; i++) {
+		jl->workers[i].sec = -1;
+		if (jbuf_init(&jl->workers[i].buf, FLUSH_BYTES + 65536) < 0)
+			goto nomem;
+	}
+	if (jbuf_init(&jl->line, 4096) < 0)
+		goto nomem;
+	jlog_clock_update(jl);
+	return jl;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	jlog_close(jl);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* write all of buf; returns 0 or -errno, *done = bytes written */
+static int write_all(int fd, const char *p, size_t len, size_t *done)
+{
+	*done = 0;
+	while (*done < len) {
+		ssize_t n = write(fd, p + *done, len - *done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		*done += (size_t)n;
+	}
+	return 0;
+}
+
+static size_t count_lines(const char *p, size_t len)
+{
+	size_t n = 0;
+	const char *end = p + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static void jlog_report_sink_locked(struct jlog *jl);
+
+/* the worker's buffer to the sink; the caller holds no lock */
+static void worker_flush(struct jlog *jl, struct jlog_worker *w)
+{
+	size_t done;
+	int ret;
+
+	if (!w->buf.len)
+		return;
+	pthread_mutex_lock(&jl->lock);
+	ret = write_all(jl->fd, w->buf.p, w->buf.len, &done);
+	if (ret < 0) {
+		/* lines written before the failure count as written */
+		uint64_t ok = count_lines(w->buf.p, done);
+
+		jl->written += ok;
+		jl->dropped += w->lines - ok;
+	} else {
+		jl->written += w->lines;
+		if (jl->dropped != jl->dropped_reported)
+			jlog_report_sink_locked(jl);
+	}
+	pthread_mutex_unlock(&jl->lock);
+	jbuf_reset(&w->buf);
+	w->lines = 0;
+}
+
+void jlog_on_idle(unsigned worker, void *arg)
+{
+	struct jlog *jl = arg;
+
+	if (worker < jl->nr_workers)
+		worker_flush(jl, &jl->workers[worker]);
+}
+
+void jlog_flush_all(struct jlog *jl)
+{
+	unsigned i;
+
+	for (i = 0; i < jl->nr_workers; i++)
+		worker_flush(jl, &jl->workers[i]);
+}
+
+/* "ts":"..." for a monotonic time, with the second's text cached */
+static void put_ts(struct jlog *jl, struct jbuf *b, int64_t *sec_cache, char *sec_text,
+		   uint64_t mono)
+{
+	int64_t real = (int64_t)mono + __atomic_load_n(&jl->offset_ns, __ATOMIC_RELAXED);
+	int64_t sec = real / 1000000000;
+	uint32_t ns = (uint32_t)(real % 1000000000);
+	char *p;
+	int i;
+
+	if (real < 0) {
+		sec = 0;
+		ns = 0;
+	}
+	if (sec != *sec_cache) {
+		json_fmt_rfc3339(sec_text, sec, 0);
+		sec_text[20] = 0;	/* keep "YYYY-MM-DDTHH:MM:SS." */
+		*sec_cache = sec;
+	}
+	json_put_raw(b, "\"ts\":\"", 6);
+	json_put_raw(b, sec_text, 20);
+	if (jbuf_reserve(b, 11) < 0)
+		return;
+	p = b->p + b->len;
+	for (i = 8; i >= 0; i--) {
+		p[i] = (char)('0' + ns % 10);
+		ns /= 10;
+	}
+	p[9] = 'Z';
+	p[10] = '"';
+	b->len += 11;
+}
+
+static void put_field(struct jbuf *b, const struct jlog_field *jf,
+		      const struct engine_record *rec)
+{
+	const char *s;
+	size_t len, n, i;
+	uint64_t v;
+
+	json_put_raw(b, jf->key, jf->key_len);
+	switch (jf->kind) {
+	case ENGINE_FIELD_INT:
+		if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, 0, &v) < 0)
+			break;
+		if (jf->is_signed)
+			json_put_s64(b, (int64_t)v);
+		else
+			json_put_u64(b, v);
+		return;
+	case ENGINE_FIELD_POINTER:
+		if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, 0, &v) < 0)
+			break;
+		json_put_hex(b, v);
+		return;
+	case ENGINE_FIELD_CHAR_ARRAY:
+	case ENGINE_FIELD_STRING:
+		if (engine_field_read_str(jf->f, rec->raw, rec->raw_size, &s, &len) < 0)
+			break;
+		json_put_str(b, s, len);
+		return;
+	case ENGINE_FIELD_INT_ARRAY:
+	case ENGINE_FIELD_DYN_ARRAY:
+		if (engine_field_read_count(jf->f, rec->raw, rec->raw_size, &n) < 0)
+			break;
+		json_put_raw(b, "[", 1);
+		for (i = 0; i < n; i++) {
+			if (i)
+				json_put_raw(b, ",", 1);
+			if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, i, &v) < 0)
+				v = 0;
+			if (jf->is_signed)
+				json_put_s64(b, (int64_t)v);
+			else
+				json_put_u64(b, v);
+		}
+		json_put_raw(b, "]", 1);
+		return;
+	}
+	/* a dynamic field pointing outside its record */
+	json_put_raw(b, "null", 4);
+}
+
+static void jlog_handle(const struct engine_record *rec, unsigned worker, void *arg)
+{
+	struct jlog_emitter *em = arg;
+	struct jlog *jl = em->jl;
+	struct jlog_worker *w = &jl->workers[worker % jl->nr_workers];
+	struct jbuf *b = &w->buf;
+	size_t start = b->len, i;
+
+	json_put_raw(b, "{\"type\":\"event\",", 16);
+	put_ts(jl, b, &w->sec, w->sec_text, rec->time);
+	json_put_raw(b, ",\"mono_ns\":", 11);
+	json_put_u64(b, rec->time);
+	json_put_raw(b, em->prefix, em->prefix_len);
+	json_put_u64(b, rec->cpu);
+	json_put_raw(b, ",\"pid\":", 7);
+	json_put_u64(b, rec->pid);
+	json_put_raw(b, ",\"tid\":", 7);
+	json_put_u64(b, rec->tid);
+	json_put_raw(b, ",\"comm\":", 8);
+	json_put_str(b, rec->comm, strnlen(rec->comm, ENGINE_COMM_LEN));
+	json_put_raw(b, ",\"fields\":{", 11);
+	for (i = 0; i < em->nr_fields; i++)
+		put_field(b, &em->fields[i], rec);
+	if (json_put_raw(b, "}}\n", 3) < 0) {
+		/* out of memory mid-line: drop the whole line, count it */
+		b->len = start;
+		pthread_mutex_lock(&jl->lock);
+		jl->dropped++;
+		pthread_mutex_unlock(&jl->lock);
+		return;
+	}
+	w->lines++;
+	if (b->len >= FLUSH_BYTES)
+		worker_flush(jl, w);
+}
+
+static char *render_key(const char *name, bool comma, size_t *len)
+{
+	struct jbuf b;
+	char *p;
+
+	if (jbuf_init(&b, 64) < 0)
+		return NULL;
+	if (comma)
+		json_put_raw(&b, ",", 1);
+	json_put_str(&b, name, strlen(name));
+	if (json_put_raw(&b, ":", 1) < 0) {
+		jbuf_free(&b);
+		return NULL;
+	}
+	p = b.p;
+	*len = b.len;
+	return p;
+}
+
+static void emitter_free(struct jlog_emitter *em)
+{
+	size_t i;
+
+	if (!em)
+		return;
+	for (i = 0; i < em->nr_fields; i++)
+		free(em->fields[i].key);
+	free(em->fields);
+	free(em->prefix);
+	free(em);
+}
+
+int jlog_add_event(struct jlog *jl, struct engine_event *ev, const char *probe)
+{
+	struct jlog_emitter *em = calloc(1, sizeof(*em)), **ems;
+	struct jbuf b = { 0 };
+	size_t i, n = engine_event_nr_fields(ev);
+	int ret = -ENOMEM;
+
+	if (!em || jbuf_init(&b, 128) < 0)
+		goto fail;
+	em->jl = jl;
+	json_put_raw(&b, ",\"probe\":", 9);
+	json_put_str(&b, probe, strlen(probe));
+	json_put_raw(&b, ",\"event\":", 9);
+	json_put_str(&b, engine_event_fullname(ev), strlen(engine_event_fullname(ev)));
+	if (json_put_raw(&b, ",\"cpu\":", 7) < 0)
+		goto fail;
+	em->prefix = b.p;
+	em->prefix_len = b.len;
+	b.p = NULL;
+	em->fields = calloc(n ? n : 1, sizeof(*em->fields));
+	if (!em->fields)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct jlog_field *jf = &em->fields[i];
+
+		jf->f = engine_event_field_at(ev, i);
+		jf->kind = engine_field_kind(jf->f);
+		jf->is_signed = engine_field_is_signed(jf->f);
+		jf->key = render_key(engine_field_name(jf->f), i > 0, &jf->key_len);
+		if (!jf->key)
+			goto fail;
+		em->nr_fields++;
+	}
+	ems = realloc(jl->emitters, (jl->nr_emitters + 1) * sizeof(*ems));
+	if (!ems)
+		goto fail;
+	jl->emitters = ems;
+	ret = engine_event_handler_add(ev, jlog_handle, em);
+	if (ret < 0)
+		goto fail;
+	jl->emitters[jl->nr_emitters++] = em;
+	return 0;
+fail:
+	jbuf_free(&b);
+	emitter_free(em);
+	return ret;
+}
+
+/* a line from a non-worker thread: under the lock, written at once */
+static int write_line_locked(struct jlog *jl)
+{
+	size_t done;
+
+	return write_all(jl->fd, jl->line.p, jl->line.len, &done);
+}
+
+static void line_start(struct jlog *jl, const char *type)
+{
+	char ts[40];
+	int64_t now = clock_ns(CLOCK_REALTIME);
+	size_t n;
+
+	jbuf_reset(&jl->line);
+	json_put_raw(&jl->line, "{\"type\":\"", 9);
+	json_put_raw(&jl->line, type, strlen(type));
+	json_put_raw(&jl->line, "\",\"ts\":\"", 8);
+	n = json_fmt_rfc3339(ts, now / 1000000000, (uint32_t)(now % 1000000000));
+	json_put_raw(&jl->line, ts, n);
+	json_put_raw(&jl->line, "\"", 1);
+}
+
+static void jlog_report_sink_locked(struct jlog *jl)
+{
+	uint64_t n = jl->dropped - jl->dropped_reported;
+
+	line_start(jl, "lost");
+	json_put_raw(&jl->line, ",\"count\":", 9);
+	json_put_u64(&jl->line, n);
+	json_put_raw(&jl->line, ",\"stage\":\"sink\"}\n", 17);
+	if (write_line_locked(jl) == 0)
+		jl->dropped_reported += n;
+}
+
+void jlog_on_loss(const struct engine_loss *loss, void *arg)
+{
+	struct jlog *jl = arg;
+	const char *stage = engine_stage_name(loss->stage);
+
+	pthread_mutex_lock(&jl->lock);
+	line_start(jl, "lost");
+	json_put_raw(&jl->line, ",\"cpu\":", 7);
+	json_put_s64(&jl->line, loss->cpu);
+	json_put_raw(&jl->line, ",\"count\":", 9);
+	json_put_u64(&jl->line, loss->count);
+	json_put_raw(&jl->line, ",\"stage\":\"", 10);
+	json_put_raw(&jl->line, stage, strlen(stage));
+	json_put_raw(&jl->line, "\"}\n", 3);
+	if (write_line_locked(jl) == 0 && (unsigned)loss->stage < 4)
+		jl->lost_reported[loss->stage] += loss->count;
+	pthread_mutex_unlock(&jl->lock);
+}
+
+int jlog_write_daemon(struct jlog *jl, const char *state, const char *extra)
+{
+	int ret;
+
+	pthread_mutex_lock(&jl->lock);
+	line_start(jl, "daemon");
+	json_put_raw(&jl->line, ",\"state\":", 9);
+	json_put_str(&jl->line, state, strlen(state));
+	if (extra)
+		json_put_raw(&jl->line, extra, strlen(extra));
+	json_put_raw(&jl->line, "}\n", 2);
+	ret = write_line_locked(jl);
+	pthread_mutex_unlock(&jl->lock);
+	return ret;
+}
+
+void jlog_stats_get(struct jlog *jl, struct jlog_stats *st)
+{
+	pthread_mutex_lock(&jl->lock);
+	st->events_written = jl->written;
+	st->sink_dropped = jl->dropped;
+	memcpy(st->lost_reported, jl->lost_reported, sizeof(st->lost_reported));
+	pthread_mutex_unlock(&jl->lock);
+}
+
+void jlog_close(struct jlog *jl)
+{
+	size_t i;
+
+	if (!jl)
+		return;
+	if (jl->workers) {
+		jlog_flush_all(jl);
+		for (i = 0; i < jl->nr_workers; i++)
+			jbuf_free(&jl->workers[i].buf);
+		free(jl->workers);
+	}
+	for (i = 0; i < jl->nr_emitters; i++)
+		emitter_free(jl->emitters[i]);
+	free(jl->emitters);
+	jbuf_free(&jl->line);
+	if (jl->own_fd && jl->fd >= 0)
+		close(jl->fd);
+	pthread_mutex_destroy(&jl->lock);
+	free(jl);
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.h - a growable output buffer and the JSON value writers of the
+ * JSON-lines event log.
+ *
+ * These run for every field of every event: no printf, no allocation
+ * unless the buffer must grow, no locale, no global state.  All tables are
+ * const, so every function is thread-safe as long as each thread writes its
+ * own buffer.
+ *
+ * Strings (json_put_str) - part of the documented schema of the event log
+ * -----------------------------------------------------------------------
+ *
+ * 1. A value whose bytes are valid UTF-8 is written as a JSON string
+ *    (RFC 8259).  Valid means strict UTF-8 as in RFC 3629: shortest form
+ *    only (no overlong encoding such as C0 80 or E0 80 80), no surrogate
+ *    code point (U+D800..U+DFFF, i.e. ED A0 80..ED BF BF), nothing above
+ *    U+10FFFF (F4 90 80 80 and up, bytes F5..FF), no truncated sequence,
+ *    no stray continuation byte.  Inside the quotes:
+ *
+ *        "   ->  \"              \   ->  \\
+ *        08  ->  \b    0C  ->  \f    0A  ->  \n    0D  ->  \r    09  ->  \t
+ *        any other byte 00..1F, and DEL 7F  ->  \u00XX, lowercase hex
+ *                                               (\u0000, \u001b, \u007f)
+ *        U+2028 (E2 80 A8)  ->  \u2028       U+2029 (E2 80 A9)  ->  \u2029
+ *
+ *    Every other byte, multibyte sequences included, is copied unchanged
+ *    ('/' is not escaped, no other \u escape is produced).  The empty value
+ *    is "".  U+0000 is valid UTF-8: a NUL byte inside the value is written
+ *    as \u0000.
+ *
+ * 2. A value that is not valid UTF-8 is written as a JSON array of its
+ *    byte values, decimal, in order, with no spaces: the bytes 61 FF 62
+ *    become [97,255,98].  This is the rule journald's JSON export uses for
+ *    binary fields.
+ *
+ * So a consumer sees a string exactly when the data was valid UTF-8 and an
+ * array of numbers 0..255 otherwise, and gets the original bytes back in
+ * both cases (the string's UTF-8 encoding, or the array's numbers).  No
+ * output byte is below 0x20 or is DEL, so a value never breaks a line, and
+ * the output is valid JavaScript as well as JSON.
+ *
+ * Errors: every writer reserves the room it needs first; on failure it
+ * returns -ENOMEM and leaves the buffer's content and length unchanged.
+ */
+#ifndef TRACELOGD_JSON_H
+#define TRACELOGD_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * An output buffer: p[0..len) is the text written so far, cap the room
+ * allocated.  Not NUL-terminated.  Owned by whoever called jbuf_init().
+ */
+struct jbuf {
+	char *p;
+	size_t len, cap;
+};
+
+/*
+ * jbuf_init - allocate a buffer of cap bytes (0 picks a default of 256)
+ * with len 0.  Free it with jbuf_free().
+ * Returns 0, or -ENOMEM with *b left empty ({NULL, 0, 0}, safe to free).
+ */
+int jbuf_init(struct jbuf *b, size_t cap);
+
+/*
+ * jbuf_free - free the buffer's memory and leave it empty ({NULL, 0, 0}).
+ * b may be NULL; freeing twice is harmless.  An emptied buffer can be
+ * written again: it grows from nothing.
+ */
+void jbuf_free(struct jbuf *b);
+
+/*
+ * jbuf_grow - the slow path of jbuf_reserve(): reallocate so that
+ * len + more <= cap, at least doubling cap.  Use jbuf_reserve().
+ * Returns 0, or -ENOMEM (len + more overflows, or realloc failed) with the
+ * buffer unchanged.
+ */
+int jbuf_grow(struct jbuf *b, size_t more);
+
+/*
+ * jbuf_reserve - make room for more bytes after len, growing the buffer
+ * geometrically.  p may move: do not keep pointers into it across calls.
+ * Returns 0, or -ENOMEM with the buffer unchanged.
+ */
+static inline int jbuf_reserve(struct jbuf *b, size_t more)
+{
+	if (__builtin_expect(more <= b->cap - b->len, 1))
+		return 0;
+	return jbuf_grow(b, more);
+}
+
+/* jbuf_reset - forget the content (len = 0), keep the memory. */
+static inline void jbuf_reset(struct jbuf *b)
+{
+	b->len = 0;
+}
+
+/*
+ * json_put_raw - append n bytes as they are (keys, punctuation, text the
+ * caller has already rendered).  The caller answers for their validity.
+ * Returns 0 or -ENOMEM.
+ */
+int json_put_raw(struct jbuf *b, const char *s, size_t n);
+
+/*
+ * json_put_str - append s[0..n) as a JSON value following the string rule
+ * at the top of this file: a quoted, escaped string when the bytes are
+ * valid UTF-8, an array of byte values otherwise.  s may be NULL when n is
+ * 0.  Returns 0 or -ENOMEM.
+ */
+int json_put_str(struct jbuf *b, const char *s, size_t n);
+
+/* json_put_u64 - append v in decimal.  Returns 0 or -ENOMEM. */
+int json_put_u64(struct jbuf *b, uint64_t v);
+
+/*
+ * json_put_s64 - append v in decimal with a '-' when negative; INT64_MIN
+ * included.  Returns 0 or -ENOMEM.
+ */
+int json_put_s64(struct jbuf *b, int64_t v);
+
+/*
+ * json_put_hex - append v as a JSON string of lowercase hex with a "0x"
+ * prefix and no leading zeros: "0x0", "0x1f", "0xffffffffffffffff".
+ * Returns 0 or -ENOMEM.
+ */
+int json_put_hex(struct jbuf *b, uint64_t v);
+
+#define JSON_RFC3339_LEN	30	/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" */
+
+/*
+ * json_fmt_rfc3339 - format sec.nsec seconds since the Unix epoch as an
+ * RFC 3339 UTC time with nanoseconds, "2026-11-22T01:31:47.123456789Z"
+ * (proleptic Gregorian calendar, no leap seconds, like gmtime).  No quotes.
+ * nsec of 1e9 or more carries into sec.  RFC 3339 years have four digits:
+ * a time before 0000-01-01T00:00:00Z or after 9999-12-31T23:59:59.999999999Z
+ * is clamped to that bound.  out is NUL-terminated.
+ * Returns the length, always JSON_RFC3339_LEN.  Thread-safe, no gmtime.
+ */
+size_t json_fmt_rfc3339(char out[32], int64_t sec, uint32_t nsec);
+
+#endif /* TRACELOGD_JSON_H */

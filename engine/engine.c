@@ -1,0 +1,1086 @@
+// SPDX-License-Identifier: MIT
+/*
+ * engine.c - events opened on every CPU, one ring per CPU, the reader
+ * thread that copies records out and dispatches them, the worker pool.
+ *
+ * Per CPU there are two rings, each owned by a dummy software event:
+ *  - the sample ring: every tracepoint fd of the CPU is redirected into it
+ *    with PERF_EVENT_IOC_SET_OUTPUT, so PERF_RECORD_LOST there counts
+ *    samples and nothing else;
+ *  - the side-band ring: COMM, FORK and EXIT records (task names), kept
+ *    apart so that their losses never blur the sample accounting.
+ *
+ * A sweep (on a watermark wake-up or every timeout_ms) snapshots the heads
+ * of the sample rings, then drains the side-band rings to their current
+ * heads, then drains the sample rings to the snapshot.  A sample in the
+ * snapshot was written before the snapshot, and the COMM record of any
+ * rename before it was written earlier still, so it is in the side-band
+ * drain: the name of the task at the event's time is known when the sample
+ * is copied out.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "engine.h"
+#include "event-private.h"
+#include "comm-private.h"
+#include "queue-private.h"
+#include "ring-private.h"
+
+#define SIDEBAND_PAGES	64
+#define KICK_EVERY	256		/* records between consumer wake-ups */
+#define COMM_LINGER_NS	(5ULL * 1000000000ULL)	/* names kept after exit */
+#define NR_STAGES	4
+
+struct engine_cpu {
+	int cpu;
+	int owner_fd;			/* dummy owning the sample ring */
+	int side_fd;			/* dummy owning the side-band ring */
+	struct engine_ring ring;
+	struct engine_ring side;
+	uint64_t head;			/* snapshot of this sweep */
+	uint64_t lost[NR_STAGES];	/* written by the reader, read atomically */
+	uint64_t reported[NR_STAGES];
+	int *fds;			/* one per event */
+};
+
+struct engine_worker {
+	struct engine *e;
+	unsigned index;
+	pthread_t thread;
+	bool started;
+	struct engine_queue q;
+	unsigned pending;		/* records since the last kick (reader) */
+	uint64_t handled;		/* atomic */
+};
+
+struct engine {
+	struct engine_opts opts;
+	struct engine_event **events;
+	size_t nr_events;
+	struct engine_event **by_id;	/* common_type -> event */
+	unsigned max_id;
+
+	struct engine_cpu *cpus;
+	unsigned nr_cpus;
+	struct engine_worker *workers;
+	size_t page_size;
+
+	int epfd;
+	int stopfd;			/* eventfd: tells the reader to finish */
+	pthread_t reader;
+	bool reader_started;
+	bool running;
+	uint32_t stopping;
+
+	struct comm_table comm;
+	uint64_t last_time;		/* newest record time seen (reader) */
+	uint64_t last_expire;
+
+	bool has_format_lost;		/* the kernel knows PERF_FORMAT_LOST */
+
+	uint64_t samples;		/* atomics, for stats */
+	uint64_t comm_records;
+};
+
+const char *engine_stage_name(enum engine_stage stage)
+{
+	switch (stage) {
+	case ENGINE_STAGE_RING: return "ring";
+	case ENGINE_STAGE_QUEUE: return "queue";
+	case ENGINE_STAGE_INVALID: return "invalid";
+	case ENGINE_STAGE_SIDEBAND: return "sideband";
+	}
+	return "unknown";
+}
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* tracefs                                                             */
+
+static const char *tracefs_mounted(void)
+{
+	static char dir[256];
+	char line[512], dev[128], path[256], type[64];
+	FILE *f = fopen("/proc/mounts", "re");
+	const char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %255s %63s", dev, path, type) != 3)
+			continue;
+		if (!strcmp(type, "tracefs")) {
+			snprintf(dir, sizeof(dir), "%s", path);
+			found = dir;
+			if (!strcmp(path, "/sys/kernel/tracing"))
+				break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+const char *engine_tracefs_dir(char *err, size_t errlen)
+{
+	const char *dir = tracefs_mounted();
+
+	if (dir)
+		return dir;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0) {
+		int saved = errno;
+
+		seterr(err, errlen,
+		       "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
+		       strerror(saved));
+		errno = saved;
+		return NULL;
+	}
+	dir = tracefs_mounted();
+	if (!dir) {
+		seterr(err, errlen, "tracefs was mounted but does not show in /proc/mounts");
+		errno = ENODEV;
+	}
+	return dir;
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                        */
+
+struct engine *engine_new(const struct engine_opts *opts, char *err, size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (opts)
+		e->opts = *opts;
+	if (!e->opts.ring_pages)
+		e->opts.ring_pages = 256;
+	if (!e->opts.workers)
+		e->opts.workers = 2;
+	if (!e->opts.queue_depth)
+		e->opts.queue_depth = 65536;
+	if (!e->opts.timeout_ms)
+		e->opts.timeout_ms = 100;
+	if (e->opts.ring_pages & (e->opts.ring_pages - 1)) {
+		seterr(err, errlen, "ring_pages %u is not a power of two", e->opts.ring_pages);
+		free(e);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (e->opts.workers > 256) {
+		seterr(err, errlen, "workers %u: at most 256", e->opts.workers);
+		free(e);
+		errno = EINVAL;
+		return NULL;
+	}
+	e->epfd = -1;
+	e->stopfd = -1;
+	e->has_format_lost = true;
+	e->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	if (comm_table_init(&e->comm) < 0) {
+		free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+struct engine_event *engine_event_add(struct engine *e, const char *system,
+				      const char *name, char *err, size_t errlen)
+{
+	struct engine_event *ev, **evs;
+	char *text;
+	int size = 0;
+	size_t i;
+
+	if (e->running) {
+		seterr(err, errlen, "%s/%s: the engine is running", system, name);
+		errno = EBUSY;
+		return NULL;
+	}
+	for (i = 0; i < e->nr_events; i++)
+		if (!strcmp(e->events[i]->system, system) && !strcmp(e->events[i]->name, name))
+			return e->events[i];
+	text = tracefs_event_file_read(NULL, system, name, "format", &size);
+	if (!text) {
+		int saved = errno ? errno : ENOENT;
+
+		seterr(err, errlen, "%s/%s: no such event (%s)", system, name, strerror(saved));
+		errno = saved;
+		return NULL;
+	}
+	ev = engine_event_parse(system, text, (size_t)size, err, errlen);
+	free(text);
+	if (!ev)
+		return NULL;
+	if (ev->id > 65535) {
+		seterr(err, errlen, "%s/%s: event id %u out of range", system, name, ev->id);
+		engine_event_free(ev);
+		errno = ERANGE;
+		return NULL;
+	}
+	evs = realloc(e->events, (e->nr_events + 1) * sizeof(*evs));
+	if (!evs)
+		goto nomem;
+	e->events = evs;
+	if (ev->id >= e->max_id) {
+		struct engine_event **by = realloc(e->by_id, (ev->id + 1) * sizeof(*by));
+
+		if (!by)
+			goto nomem;
+		memset(by + e->max_id, 0, (ev->id + 1 - e->max_id) * sizeof(*by));
+		e->by_id = by;
+		e->max_id = ev->id + 1;
+	}
+	e->by_id[ev->id] = ev;
+	e->events[e->nr_events++] = ev;
+	ev->engine = e;
+	return ev;
+nomem:
+	engine_event_free(ev);
+	seterr(err, errlen, "out of memory");
+	errno = ENOMEM;
+	return NULL;
+}
+
+int engine_event_handler_add(struct engine_event *ev, engine_handler_fn fn, void *arg)
+{
+	struct engine_handler *h;
+
+	if (ev->engine && ev->engine->running)
+		return -EBUSY;
+	h = realloc(ev->handlers, (ev->nr_handlers + 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h[ev->nr_handlers].fn = fn;
+	h[ev->nr_handlers].arg = arg;
+	ev->handlers = h;
+	ev->nr_handlers++;
+	return 0;
+}
+
+int engine_event_set_filter(struct engine_event *ev, const char *filter)
+{
+	char *copy = NULL;
+
+	if (ev->engine && ev->engine->running)
+		return -EBUSY;
+	if (filter && *filter) {
+		copy = strdup(filter);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(ev->filter);
+	ev->filter = copy;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The reader                                                          */
+
+static inline struct engine_worker *worker_for(struct engine *e, uint32_t tid)
+{
+	/* Fibonacci hashing: consecutive tids spread over the workers */
+	uint32_t h = tid * 2654435761u;
+
+	return &e->workers[(uint64_t)h * e->opts.workers >> 32];
+}
+
+static inline void lost_add(struct engine_cpu *c, enum engine_stage s, uint64_t n)
+{
+	__atomic_store_n(&c->lost[s], c->lost[s] + n, __ATOMIC_RELAXED);
+}
+
+struct sample_hdr {		/* PERF_SAMPLE_TID | TIME | RAW */
+	struct perf_event_header header;
+	uint32_t pid, tid;
+	uint64_t time;
+	uint32_t raw_size;
+	/* raw bytes follow, 4-byte aligned */
+};
+#define SAMPLE_RAW_OFF 28
+
+static void reader_sample(struct engine *e, struct engine_cpu *c,
+			  const struct perf_event_header *hdr)
+{
+	const unsigned char *p = (const unsigned char *)hdr;
+	struct engine_event *ev = NULL;
+	struct engine_worker *w;
+	struct engine_record *rec;
+	uint32_t raw_size, pid, tid;
+	uint64_t time;
+	uint16_t type;
+
+	if (hdr->size < SAMPLE_RAW_OFF)
+		goto invalid;
+	memcpy(&pid, p + 8, 4);
+	memcpy(&tid, p + 12, 4);
+	memcpy(&time, p + 16, 8);
+	memcpy(&raw_size, p + 24, 4);
+	if (raw_size > (uint32_t)hdr->size - SAMPLE_RAW_OFF || raw_size < 2)
+		goto invalid;
+	memcpy(&type, p + SAMPLE_RAW_OFF, 2);
+	if (type < e->max_id)
+		ev = e->by_id[type];
+	if (!ev || raw_size < ev->min_size)
+		goto invalid;
+
+	w = worker_for(e, tid);
+	for (;;) {
+		rec = engine_queue_reserve(&w->q, sizeof(*rec) + raw_size);
+		if (rec)
+			break;
+		if (e->opts.overflow == ENGINE_OVERFLOW_DROP) {
+			lost_add(c, ENGINE_STAGE_QUEUE, 1);
+			return;
+		}
+		w->pending = 0;
+		engine_queue_wait_space(&w->q, sizeof(*rec) + raw_size);
+	}
+	rec->event = ev;
+	rec->time = time;
+	rec->pid = pid;
+	rec->tid = tid;
+	rec->cpu = (uint32_t)c->cpu;
+	rec->raw_size = raw_size;
+	comm_table_get(&e->comm, tid, time, rec->comm);
+	memcpy(rec->raw, p + SAMPLE_RAW_OFF, raw_size);
+	engine_queue_commit(&w->q);
+	if (++w->pending >= KICK_EVERY) {
+		w->pending = 0;
+		engine_queue_kick(&w->q);
+	}
+	__atomic_store_n(&ev->count, ev->count + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->samples, e->samples + 1, __ATOMIC_RELAXED);
+	if (time > e->last_time)
+		e->last_time = time;
+	return;
+invalid:
+	lost_add(c, ENGINE_STAGE_INVALID, 1);
+}
+
+struct ring_ctx {
+	struct engine *e;
+	struct engine_cpu *c;
+};
+
+static void reader_on_sample_ring(const struct perf_event_header *hdr, void *arg)
+{
+	struct ring_ctx *x = arg;
+
+	switch (hdr->type) {
+	case PERF_RECORD_SAMPLE:
+		reader_sample(x->e, x->c, hdr);
+		break;
+	case PERF_RECORD_LOST:
+		if (hdr->size >= 24) {
+			uint64_t lost;
+
+			memcpy(&lost, (const unsigned char *)hdr + 16, 8);
+			lost_add(x->c, ENGINE_STAGE_RING, lost);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void reader_on_side_ring(const struct perf_event_header *hdr, void *arg)
+{
+	struct ring_ctx *x = arg;
+	const unsigned char *p = (const unsigned char *)hdr;
+	struct engine *e = x->e;
+	uint32_t v[4];
+	uint64_t time;
+
+	switch (hdr->type) {
+	case PERF_RECORD_COMM:
+		/* pid, tid, comm[] (8-padded), then sample_id: pid, tid, time */
+		if (hdr->size < 8 + 8 + 16)
+			break;
+		memcpy(v, p + 8, 8);
+		memcpy(&time, p + hdr->size - 8, 8);
+		comm_table_set(&e->comm, v[1], time, (const char *)p + 16,
+			       hdr->size - 16 - 16);
+		break;
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT:
+		/* pid, ppid, tid, ptid, time */
+		if (hdr->size < 8 + 16 + 8)
+			break;
+		memcpy(v, p + 8, 16);
+		memcpy(&time, p + 24, 8);
+		if (hdr->type == PERF_RECORD_FORK)
+			comm_table_fork(&e->comm, v[3], v[2], time);
+		else
+			comm_table_exit(&e->comm, v[2], time);
+		break;
+	case PERF_RECORD_LOST:
+		if (hdr->size >= 24) {
+			uint64_t lost;
+
+			memcpy(&lost, p + 16, 8);
+			lost_add(x->c, ENGINE_STAGE_SIDEBAND, lost);
+		}
+		return;
+	default:
+		return;
+	}
+	__atomic_store_n(&e->comm_records, e->comm_records + 1, __ATOMIC_RELAXED);
+}
+
+/* one pass over every ring; returns the records read */
+static uint64_t reader_sweep(struct engine *e)
+{
+	uint64_t n = 0;
+	unsigned i, s;
+
+	for (i = 0; i < e->nr_cpus; i++)
+		e->cpus[i].head = engine_ring_head(&e->cpus[i].ring);
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct ring_ctx x = { e, &e->cpus[i] };
+
+		engine_ring_read(&e->cpus[i].side, engine_ring_head(&e->cpus[i].side),
+				 reader_on_side_ring, &x);
+	}
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct ring_ctx x = { e, &e->cpus[i] };
+
+		n += engine_ring_read(&e->cpus[i].ring, e->cpus[i].head,
+				      reader_on_sample_ring, &x);
+	}
+	for (i = 0; i < e->opts.workers; i++) {
+		e->workers[i].pending = 0;
+		engine_queue_kick(&e->workers[i].q);
+	}
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct engine_cpu *c = &e->cpus[i];
+
+		for (s = 0; s < NR_STAGES; s++) {
+			struct engine_loss l;
+
+			if (c->lost[s] == c->reported[s])
+				continue;
+			l.stage = (enum engine_stage)s;
+			l.cpu = c->cpu;
+			l.count = c->lost[s] - c->reported[s];
+			c->reported[s] = c->lost[s];
+			if (e->opts.on_loss)
+				e->opts.on_loss(&l, e->opts.arg);
+		}
+	}
+	if (e->last_time > e->last_expire + COMM_LINGER_NS) {
+		comm_table_expire(&e->comm, e->last_time - COMM_LINGER_NS);
+		e->last_expire = e->last_time;
+	}
+	return n;
+}
+
+static void *reader_main(void *arg)
+{
+	struct engine *e = arg;
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int n = epoll_wait(e->epfd, evs, 64, (int)e->opts.timeout_ms);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		if (__atomic_load_n(&e->stopping, __ATOMIC_ACQUIRE))
+			break;
+		reader_sweep(e);
+	}
+	/*
+	 * The events are disabled.  A sample being written while the disable
+	 * ran is published when its writer leaves perf_output_end(): sweep
+	 * until two passes a millisecond apart find nothing.
+	 */
+	for (int quiet = 0; quiet < 2;) {
+		struct timespec ms = { 0, 1000000 };
+
+		if (reader_sweep(e))
+			quiet = 0;
+		else
+			quiet++;
+		nanosleep(&ms, NULL);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The workers                                                         */
+
+static void *worker_main(void *arg)
+{
+	struct engine_worker *w = arg;
+	struct engine *e = w->e;
+	unsigned since_idle = 0;
+
+	for (;;) {
+		struct engine_record *rec;
+		const struct engine_event *ev;
+		size_t len, i;
+
+		rec = engine_queue_peek(&w->q, &len);
+		if (!rec) {
+			engine_queue_wake_producer(&w->q);
+			if (since_idle && e->opts.on_idle)
+				e->opts.on_idle(w->index, e->opts.arg);
+			since_idle = 0;
+			if (!engine_queue_sleep(&w->q))
+				break;
+			continue;
+		}
+		ev = rec->event;
+		for (i = 0; i < ev->nr_handlers; i++)
+			ev->handlers[i].fn(rec, w->index, ev->handlers[i].arg);
+		since_idle++;
+		engine_queue_pop(&w->q, len, (since_idle & 63) == 0);
+		__atomic_store_n(&w->handled, w->handled + 1, __ATOMIC_RELAXED);
+	}
+	if (e->opts.on_idle)
+		e->opts.on_idle(w->index, e->opts.arg);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening                                                             */
+
+static int perf_open(struct perf_event_attr *attr, int cpu)
+{
+	return (int)syscall(SYS_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int online_cpus(int **list)
+{
+	char buf[4096];
+	int *cpus = NULL, n = 0;
+	ssize_t len;
+	char *p;
+	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EIO;
+	buf[len] = 0;
+	p = buf;
+	while (*p && *p != '\n') {
+		long a = strtol(p, &p, 10), b = a;
+
+		if (*p == '-')
+			b = strtol(p + 1, &p, 10);
+		for (; a <= b; a++) {
+			int *nc = realloc(cpus, (size_t)(n + 1) * sizeof(*nc));
+
+			if (!nc) {
+				free(cpus);
+				return -ENOMEM;
+			}
+			cpus = nc;
+			cpus[n++] = (int)a;
+		}
+		if (*p == ',')
+			p++;
+	}
+	*list = cpus;
+	return n;
+}
+
+static void attr_common(struct perf_event_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->disabled = 1;
+	/* all fds of a ring share one clock (perf_event_set_output checks) */
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+}
+
+static const char *open_error(int err)
+{
+	static __thread char buf[160];
+	int paranoid = -9;
+	FILE *f;
+
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+		if (f) {
+			if (fscanf(f, "%d", &paranoid) != 1)
+				paranoid = -9;
+			fclose(f);
+		}
+		snprintf(buf, sizeof(buf),
+			 "permission denied: run as root or with CAP_PERFMON and CAP_SYS_ADMIN (kernel.perf_event_paranoid = %d)",
+			 paranoid);
+		return buf;
+	case EMFILE:
+	case ENFILE:
+		return "too many open files";
+	default:
+		return strerror(err);
+	}
+}
+
+static int raise_nofile(struct engine *e, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)e->nr_cpus * (e->nr_events + 2) + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max < need) {
+		rl.rlim_max = need;
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			seterr(err, errlen,
+			       "%zu events on %u CPUs need %llu file descriptors but the limit is %llu (raise LimitNOFILE or ulimit -n)",
+			       e->nr_events, e->nr_cpus, (unsigned long long)need,
+			       (unsigned long long)rl.rlim_max);
+			return -EMFILE;
+		}
+		return 0;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	return 0;
+}
+
+static int map_ring(struct engine *e, int fd, unsigned pages, struct engine_ring *r)
+{
+	size_t len = (1 + (size_t)pages) * e->page_size;
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int ret;
+
+	if (m == MAP_FAILED)
+		return -errno;
+	ret = engine_ring_init(r, m, len, e->page_size);
+	if (ret < 0)
+		munmap(m, len);
+	return ret;
+}
+
+static void unmap_ring(struct engine_ring *r)
+{
+	if (r->map_len)
+		munmap(r->meta, r->map_len);
+	engine_ring_fini(r);
+	r->map_len = 0;
+}
+
+static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t errlen)
+{
+	struct perf_event_attr a;
+	struct epoll_event ee;
+	size_t i;
+	int ret;
+
+	/* the sample ring's owner: a dummy that never samples */
+	attr_common(&a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+	a.watermark = 1;
+	a.wakeup_watermark = (uint32_t)((size_t)e->opts.ring_pages * e->page_size / 4);
+	c->owner_fd = perf_open(&a, c->cpu);
+	if (c->owner_fd < 0) {
+		ret = -errno;
+		seterr(err, errlen, "perf_event_open (cpu %d): %s", c->cpu, open_error(errno));
+		return ret;
+	}
+	ret = map_ring(e, c->owner_fd, e->opts.ring_pages, &c->ring);
+	if (ret < 0) {
+		seterr(err, errlen, "mmap of a %u-page ring on cpu %d: %s (perf_event_mlock_kb too low?)",
+		       e->opts.ring_pages, c->cpu, strerror(-ret));
+		return ret;
+	}
+
+	/* the side-band ring: task names */
+	attr_common(&a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	a.sample_id_all = 1;
+	a.comm = 1;
+	a.comm_exec = 1;
+	a.task = 1;
+	a.watermark = 1;
+	a.wakeup_watermark = (uint32_t)(SIDEBAND_PAGES * e->page_size / 2);
+	c->side_fd = perf_open(&a, c->cpu);
+	if (c->side_fd < 0) {
+		ret = -errno;
+		seterr(err, errlen, "perf_event_open (task names, cpu %d): %s", c->cpu, open_error(errno));
+		return ret;
+	}
+	ret = map_ring(e, c->side_fd, SIDEBAND_PAGES, &c->side);
+	if (ret < 0) {
+		seterr(err, errlen, "mmap of the task-name ring on cpu %d: %s", c->cpu, strerror(-ret));
+		return ret;
+	}
+
+	c->fds = malloc(e->nr_events * sizeof(*c->fds) + 1);
+	if (!c->fds)
+		return -ENOMEM;
+	for (i = 0; i < e->nr_events; i++)
+		c->fds[i] = -1;
+	for (i = 0; i < e->nr_events; i++) {
+		struct engine_event *ev = e->events[i];
+
+		attr_common(&a);
+		a.type = PERF_TYPE_TRACEPOINT;
+		a.config = ev->id;
+		a.sample_period = 1;
+		/* minimal: the cpu is the ring's, the event is common_type */
+		a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+		/*
+		 * Losses the ring has not reported yet when tracing stops (the
+		 * kernel writes PERF_RECORD_LOST only with the next record that
+		 * fits) are read from each fd at the end (Linux 6.0+).
+		 */
+		a.read_format = e->has_format_lost ? PERF_FORMAT_LOST : 0;
+		c->fds[i] = perf_open(&a, c->cpu);
+		if (c->fds[i] < 0 && errno == EINVAL && e->has_format_lost) {
+			e->has_format_lost = false;
+			a.read_format = 0;
+			c->fds[i] = perf_open(&a, c->cpu);
+		}
+		if (c->fds[i] < 0) {
+			ret = -errno;
+			seterr(err, errlen, "perf_event_open %s (cpu %d): %s",
+			       ev->fullname, c->cpu, open_error(errno));
+			return ret;
+		}
+		if (ioctl(c->fds[i], PERF_EVENT_IOC_SET_OUTPUT, c->owner_fd) < 0) {
+			ret = -errno;
+			seterr(err, errlen, "%s: redirecting into the cpu %d ring: %s",
+			       ev->fullname, c->cpu, strerror(errno));
+			return ret;
+		}
+		if (ev->filter && ioctl(c->fds[i], PERF_EVENT_IOC_SET_FILTER, ev->filter) < 0) {
+			ret = -errno;
+			seterr(err, errlen, "%s: the kernel rejected the filter \"%s\": %s",
+			       ev->fullname, ev->filter, strerror(errno));
+			return ret;
+		}
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN;
+	ee.data.u32 = (uint32_t)c->cpu;
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->owner_fd, &ee) < 0 ||
+	    epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->side_fd, &ee) < 0)
+		return -errno;
+	return 0;
+}
+
+static void close_cpu(struct engine *e, struct engine_cpu *c)
+{
+	size_t i;
+
+	if (c->fds) {
+		for (i = 0; i < e->nr_events; i++)
+			if (c->fds[i] >= 0)
+				close(c->fds[i]);
+		free(c->fds);
+		c->fds = NULL;
+	}
+	unmap_ring(&c->ring);
+	unmap_ring(&c->side);
+	if (c->owner_fd >= 0)
+		close(c->owner_fd);
+	if (c->side_fd >= 0)
+		close(c->side_fd);
+	c->owner_fd = c->side_fd = -1;
+}
+
+static void close_all(struct engine *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->nr_cpus; i++)
+		close_cpu(e, &e->cpus[i]);
+	if (e->workers)
+		for (i = 0; i < e->opts.workers; i++)
+			engine_queue_fini(&e->workers[i].q);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	if (e->stopfd >= 0)
+		close(e->stopfd);
+	e->epfd = e->stopfd = -1;
+}
+
+static void enable_all(struct engine *e, unsigned long req)
+{
+	unsigned i;
+	size_t j;
+
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct engine_cpu *c = &e->cpus[i];
+
+		if (c->side_fd >= 0)
+			ioctl(c->side_fd, req, 0);
+		for (j = 0; c->fds && j < e->nr_events; j++)
+			if (c->fds[j] >= 0)
+				ioctl(c->fds[j], req, 0);
+	}
+}
+
+static void stop_threads(struct engine *e)
+{
+	unsigned i;
+
+	if (e->reader_started) {
+		uint64_t one = 1;
+
+		__atomic_store_n(&e->stopping, 1, __ATOMIC_RELEASE);
+		if (write(e->stopfd, &one, sizeof(one)) < 0) {
+			/* the reader still wakes on its timeout */
+		}
+		pthread_join(e->reader, NULL);
+		e->reader_started = false;
+	}
+	for (i = 0; e->workers && i < e->opts.workers; i++) {
+		struct engine_worker *w = &e->workers[i];
+
+		if (!w->started)
+			continue;
+		engine_queue_close(&w->q);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+}
+
+int engine_start(struct engine *e, char *err, size_t errlen)
+{
+	struct epoll_event ee;
+	sigset_t all, old;
+	int *cpus = NULL, n, ret;
+	unsigned i;
+
+	if (e->running)
+		return -EBUSY;
+	if (!e->nr_events) {
+		seterr(err, errlen, "no events to trace");
+		return -EINVAL;
+	}
+	n = online_cpus(&cpus);
+	if (n <= 0) {
+		seterr(err, errlen, "cannot read the online CPUs: %s", strerror(n ? -n : EIO));
+		return n ? n : -EIO;
+	}
+	e->cpus = calloc((size_t)n, sizeof(*e->cpus));
+	e->workers = calloc(e->opts.workers, sizeof(*e->workers));
+	if (!e->cpus || !e->workers) {
+		free(cpus);
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e->nr_cpus = (unsigned)n;
+	for (i = 0; i < e->nr_cpus; i++) {
+		e->cpus[i].cpu = cpus[i];
+		e->cpus[i].owner_fd = e->cpus[i].side_fd = -1;
+	}
+	free(cpus);
+
+	ret = raise_nofile(e, err, errlen);
+	if (ret < 0)
+		goto fail;
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->epfd < 0 || e->stopfd < 0) {
+		ret = -errno;
+		seterr(err, errlen, "epoll/eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN;
+	ee.data.u32 = UINT32_MAX;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->stopfd, &ee);
+
+	comm_table_seed(&e->comm, "/proc");
+	for (i = 0; i < e->nr_cpus; i++) {
+		ret = open_cpu(e, &e->cpus[i], err, errlen);
+		if (ret < 0) {
+			if (ret == -EMFILE || ret == -ENFILE) {
+				struct rlimit rl;
+
+				getrlimit(RLIMIT_NOFILE, &rl);
+				seterr(err, errlen,
+				       "too many open files: %zu events on %u CPUs need about %zu descriptors, the limit is %llu (raise LimitNOFILE or ulimit -n)",
+				       e->nr_events, e->nr_cpus,
+				       (size_t)e->nr_cpus * (e->nr_events + 2),
+				       (unsigned long long)rl.rlim_cur);
+			}
+			goto fail;
+		}
+	}
+	for (i = 0; i < e->opts.workers; i++) {
+		struct engine_worker *w = &e->workers[i];
+
+		w->e = e;
+		w->index = i;
+		ret = engine_queue_init(&w->q, (size_t)e->opts.queue_depth * 128);
+		if (ret < 0) {
+			seterr(err, errlen, "out of memory for the queues");
+			goto fail;
+		}
+	}
+
+	/* threads take no signals: the daemon reads them with signalfd */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < e->opts.workers; i++) {
+		struct engine_worker *w = &e->workers[i];
+
+		ret = -pthread_create(&w->thread, NULL, worker_main, w);
+		if (ret < 0)
+			break;
+		w->started = true;
+	}
+	if (ret == 0) {
+		ret = -pthread_create(&e->reader, NULL, reader_main, e);
+		if (ret == 0)
+			e->reader_started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0) {
+		seterr(err, errlen, "cannot start threads: %s", strerror(-ret));
+		goto fail;
+	}
+	e->running = true;
+	enable_all(e, PERF_EVENT_IOC_ENABLE);
+	return 0;
+fail:
+	stop_threads(e);
+	close_all(e);
+	free(e->cpus);
+	free(e->workers);
+	e->cpus = NULL;
+	e->workers = NULL;
+	e->nr_cpus = 0;
+	return ret;
+}
+
+/*
+ * The samples each event lost, summed per CPU, against what the LOST
+ * records said: the difference was still pending in the kernel.
+ */
+static void report_pending_losses(struct engine *e)
+{
+	unsigned i;
+	size_t j;
+
+	if (!e->has_format_lost)
+		return;
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct engine_cpu *c = &e->cpus[i];
+		uint64_t total = 0;
+
+		for (j = 0; c->fds && j < e->nr_events; j++) {
+			uint64_t v[2];
+
+			if (c->fds[j] < 0 || read(c->fds[j], v, sizeof(v)) != (ssize_t)sizeof(v))
+				continue;
+			total += v[1];
+			e->events[j]->lost += v[1];
+		}
+		if (total > c->lost[ENGINE_STAGE_RING]) {
+			struct engine_loss l = {
+				.stage = ENGINE_STAGE_RING,
+				.cpu = c->cpu,
+				.count = total - c->lost[ENGINE_STAGE_RING],
+			};
+
+			lost_add(c, ENGINE_STAGE_RING, l.count);
+			c->reported[ENGINE_STAGE_RING] = c->lost[ENGINE_STAGE_RING];
+			if (e->opts.on_loss)
+				e->opts.on_loss(&l, e->opts.arg);
+		}
+	}
+}
+
+void engine_stop(struct engine *e)
+{
+	if (!e || !e->running)
+		return;
+	enable_all(e, PERF_EVENT_IOC_DISABLE);
+	stop_threads(e);
+	report_pending_losses(e);
+	close_all(e);
+	e->running = false;
+}
+
+void engine_stats_get(const struct engine *e, struct engine_stats *st)
+{
+	unsigned i, s;
+
+	memset(st, 0, sizeof(*st));
+	st->samples = __atomic_load_n(&e->samples, __ATOMIC_RELAXED);
+	st->comm_records = __atomic_load_n(&e->comm_records, __ATOMIC_RELAXED);
+	st->cpus = e->nr_cpus;
+	st->workers = e->opts.workers;
+	for (i = 0; e->workers && i < e->opts.workers; i++)
+		st->handled += __atomic_load_n(&e->workers[i].handled, __ATOMIC_RELAXED);
+	for (i = 0; e->cpus && i < e->nr_cpus; i++)
+		for (s = 0; s < NR_STAGES; s++)
+			st->lost[s] += __atomic_load_n(&e->cpus[i].lost[s], __ATOMIC_RELAXED);
+}
+
+void engine_free(struct engine *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	engine_stop(e);
+	free(e->cpus);
+	free(e->workers);
+	for (i = 0; i < e->nr_events; i++)
+		engine_event_free(e->events[i]);
+	free(e->events);
+	free(e->by_id);
+	comm_table_fini(&e->comm);
+	free(e);
+}

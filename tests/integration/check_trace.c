@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: MIT
+/*
+ * check_trace.c - tracelogd on the real kernel, counted: a child makes
+ * exactly N getppid calls and the log holds N events for its tid (or the
+ * shortfall is reported as lost); exec and task names; all the syscall
+ * tracepoints at once; forced loss with exact accounting; bad input.
+ * Every line of every log must parse as JSON.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "integration/itest.h"
+
+#define STORM_N 200000
+
+static const char *skip;
+
+/* a child that waits for a byte on a pipe, then runs fn, then exits */
+struct child {
+	pid_t pid;
+	int go;			/* write end */
+	int done;		/* read end: closed by the child when it is done */
+};
+
+static void child_start(struct child *c, void (*fn)(void *), void *arg)
+{
+	int p[2], q[2];
+	char b;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(pipe(q), 0);
+	c->pid = fork();
+	ck_assert_int_ge(c->pid, 0);
+	if (c->pid == 0) {
+		close(p[1]);
+		close(q[0]);
+		if (read(p[0], &b, 1) != 1)
+			_exit(1);
+		fn(arg);
+		_exit(0);
+	}
+	close(p[0]);
+	close(q[1]);
+	c->go = p[1];
+	c->done = q[0];
+}
+
+static void child_run(struct child *c)
+{
+	int status;
+
+	ck_assert_int_eq(write(c->go, "g", 1), 1);
+	close(c->go);
+	ck_assert_int_eq(waitpid(c->pid, &status, 0), c->pid);
+	close(c->done);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void getppid_storm(void *arg)
+{
+	long n = (long)arg, i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
+static void check_stopped(struct tlog *l)
+{
+	json_t *st = tlog_daemon(l, "stopped");
+
+	ck_assert_msg(st != NULL, "no stopped line");
+	ck_assert_uint_eq(l->bad, 0);
+	/* the "lost" lines add up to the totals of the stopped line */
+	ck_assert_int_eq((long long)tlog_lost(l),
+			 jget_int(st, "lost.ring") + jget_int(st, "lost.queue") +
+			 jget_int(st, "lost.invalid") + jget_int(st, "lost.sink"));
+}
+
+START_TEST(test_getppid_exact)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	const char *args[] = { "-e", "syscalls/sys_enter_getppid", NULL };
+	size_t n;
+	unsigned long long lost;
+
+	if (skip)
+		return;
+	child_start(&c, getppid_storm, (void *)(long)STORM_N);
+	ck_assert_int_eq(tld_start(&t, args), 0);
+	child_run(&c);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	n = tlog_count(&l, "syscalls/sys_enter_getppid", c.pid);
+	lost = tlog_lost(&l);
+	printf("getppid: %d calls, %zu events for the child, %llu reported lost\n",
+	       STORM_N, n, lost);
+	if (lost == 0)
+		ck_assert_uint_eq(n, STORM_N);
+	else
+		ck_assert_uint_ge(n + lost, STORM_N);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+static void rename_then_storm(void *arg)
+{
+	(void)arg;
+	getppid_storm((void *)1000L);
+	prctl(PR_SET_NAME, "tld-renamed", 0, 0, 0);
+	getppid_storm((void *)1000L);
+}
+
+START_TEST(test_comm_rename)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	const char *args[] = { "-e", "syscalls/sys_enter_getppid", NULL };
+	char filter[64];
+	size_t i, before = 0, after = 0, other = 0;
+
+	if (skip)
+		return;
+	child_start(&c, rename_then_storm, NULL);
+	snprintf(filter, sizeof(filter), "common_pid == %d", c.pid);
+	{
+		const char *fargs[] = { args[0], args[1], "-f", filter, NULL };
+
+		ck_assert_int_eq(tld_start(&t, fargs), 0);
+	}
+	child_run(&c);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	for (i = 0; i < l.n; i++) {
+		json_t *o = l.lines[i];
+		const char *comm;
+
+		if (strcmp(json_string_value(json_object_get(o, "type")), "event"))
+			continue;
+		comm = json_string_value(json_object_get(o, "comm"));
+		if (!strcmp(comm, "check_trace"))
+			before++;
+		else if (!strcmp(comm, "tld-renamed"))
+			after++;
+		else
+			other++;
+	}
+	printf("comm: %zu events as check_trace, %zu as tld-renamed, %zu other\n",
+	       before, after, other);
+	ck_assert_uint_eq(before, 1000);
+	ck_assert_uint_eq(after, 1000);
+	ck_assert_uint_eq(other, 0);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+static void exec_true(void *arg)
+{
+	(void)arg;
+	execl("/bin/true", "true", (char *)NULL);
+	_exit(1);
+}
+
+START_TEST(test_exec)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	const char *args[] = { "-e", "sched/sched_process_exec", "-e", "sched:sched_process_exit", NULL };
+	size_t i, execs = 0, exits = 0;
+
+	if (skip)
+		return;
+	child_start(&c, exec_true, NULL);
+	ck_assert_int_eq(tld_start(&t, args), 0);
+	child_run(&c);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	for (i = 0; i < l.n; i++) {
+		json_t *o = l.lines[i], *f = json_object_get(o, "fields");
+		const char *ev = json_string_value(json_object_get(o, "event"));
+
+		if (!ev || json_integer_value(json_object_get(o, "pid")) != c.pid)
+			continue;
+		if (!strcmp(ev, "sched/sched_process_exec")) {
+			execs++;
+			ck_assert_str_eq(json_string_value(json_object_get(f, "filename")), "/bin/true");
+			ck_assert_str_eq(json_string_value(json_object_get(o, "comm")), "true");
+			ck_assert_int_eq(json_integer_value(json_object_get(f, "pid")), c.pid);
+			ck_assert_str_eq(json_string_value(json_object_get(o, "probe")), "sched_process_exec");
+			ck_assert(json_is_integer(json_object_get(o, "mono_ns")));
+			ck_assert(json_is_integer(json_object_get(o, "cpu")));
+			ck_assert_int_eq(strlen(json_string_value(json_object_get(o, "ts"))), 30);
+		} else if (!strcmp(ev, "sched/sched_process_exit")) {
+			exits++;
+			ck_assert_str_eq(json_string_value(json_object_get(f, "comm")), "true");
+			ck_assert_str_eq(json_string_value(json_object_get(o, "comm")), "true");
+		}
+	}
+	ck_assert_uint_eq(execs, 1);
+	ck_assert_uint_eq(exits, 1);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+START_TEST(test_all_syscalls)
+{
+	struct tld t;
+	struct tlog l;
+	const char *args[] = { "-e", "syscalls/*", "--duration", "3", NULL };
+	json_t *started;
+	size_t i, events = 0;
+
+	if (skip)
+		return;
+	ck_assert_int_eq(tld_run(&t, args), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	started = tlog_daemon(&l, "started");
+	ck_assert_ptr_nonnull(started);
+	printf("syscalls/*: %zu tracepoints", json_array_size(json_object_get(started, "probes")));
+	ck_assert_uint_gt(json_array_size(json_object_get(started, "probes")), 300);
+	for (i = 0; i < l.n; i++)
+		if (!strcmp(json_string_value(json_object_get(l.lines[i], "type")), "event"))
+			events++;
+	printf(", %zu events in 3 s\n", events);
+	ck_assert_uint_gt(events, 0);
+	/* the accounting of the stopped line holds */
+	ck_assert_int_eq(jget_int(tlog_daemon(&l, "stopped"), "written"), (long long)events);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+START_TEST(test_forced_loss)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	char filter[64];
+	json_t *st;
+	size_t n;
+	long long ring, queue, invalid, sink;
+
+	if (skip)
+		return;
+	child_start(&c, getppid_storm, (void *)(long)STORM_N);
+	snprintf(filter, sizeof(filter), "common_pid == %d", c.pid);
+	{
+		const char *args[] = { "-e", "syscalls/sys_enter_getppid", "-f", filter,
+				       "--ring-pages", "1", "--queue-depth", "16",
+				       "--workers", "1", NULL };
+
+		ck_assert_int_eq(tld_start(&t, args), 0);
+	}
+	child_run(&c);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	st = tlog_daemon(&l, "stopped");
+	n = tlog_count(&l, "syscalls/sys_enter_getppid", c.pid);
+	ring = jget_int(st, "lost.ring");
+	queue = jget_int(st, "lost.queue");
+	invalid = jget_int(st, "lost.invalid");
+	sink = jget_int(st, "lost.sink");
+	printf("forced loss: %d emitted = %zu written + %lld ring + %lld queue + %lld invalid + %lld sink\n",
+	       STORM_N, n, ring, queue, invalid, sink);
+	ck_assert_int_gt(ring + queue, 0);
+	ck_assert_int_eq((long long)n + ring + queue + invalid + sink, STORM_N);
+	ck_assert_int_eq(jget_int(st, "written"), (long long)n);
+	ck_assert_int_eq(jget_int(st, "emitted"), STORM_N);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+START_TEST(test_forced_loss_block)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	char filter[64];
+	json_t *st;
+	size_t n;
+
+	if (skip)
+		return;
+	child_start(&c, getppid_storm, (void *)(long)STORM_N);
+	snprintf(filter, sizeof(filter), "common_pid == %d", c.pid);
+	{
+		const char *args[] = { "-e", "syscalls/sys_enter_getppid", "-f", filter,
+				       "--ring-pages", "1", "--queue-depth", "16",
+				       "--overflow", "block", NULL };
+
+		ck_assert_int_eq(tld_start(&t, args), 0);
+	}
+	child_run(&c);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	st = tlog_daemon(&l, "stopped");
+	n = tlog_count(&l, "syscalls/sys_enter_getppid", c.pid);
+	printf("block policy: %d emitted = %zu written + %lld ring + %lld queue\n",
+	       STORM_N, n, jget_int(st, "lost.ring"), jget_int(st, "lost.queue"));
+	ck_assert_int_eq(jget_int(st, "lost.queue"), 0);
+	ck_assert_int_eq((long long)n + jget_int(st, "lost.ring"), STORM_N);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+static void expect_fail(const char *const *args, int code, const char *needle)
+{
+	struct tld t;
+	const char *err;
+
+	ck_assert_int_eq(tld_run(&t, args), code);
+	err = tld_stderr(&t);
+	ck_assert_msg(strstr(err, needle), "stderr \"%s\" lacks \"%s\"", err, needle);
+	/* one line */
+	ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "not one line: %s", err);
+	tld_cleanup(&t);
+}
+
+START_TEST(test_bad_input)
+{
+	if (skip)
+		return;
+	{
+		const char *a[] = { "-e", "sched/sched_proces_exec", NULL };
+
+		expect_fail(a, 2, "sched/sched_process_exec");
+	}
+	{
+		const char *a[] = { "-e", "sched_process_exec", NULL };
+
+		expect_fail(a, 2, "expected SYSTEM/EVENT");
+	}
+	{
+		const char *a[] = { "-e", "sched/x;echo", NULL };
+
+		expect_fail(a, 2, "expected SYSTEM/EVENT");
+	}
+	{
+		const char *a[] = { "-e", "sched/sched_process_exec", "-f", "no_such_field == 1", NULL };
+
+		expect_fail(a, 1, "filter");
+	}
+	{
+		const char *a[] = { "-e", "sched/sched_process_exec", "--ring-pages", "3", NULL };
+
+		expect_fail(a, 2, "power of two");
+	}
+	{
+		const char *a[] = { "--bogus", NULL };
+
+		expect_fail(a, 2, "unknown option");
+	}
+	{
+		const char *a[] = { NULL };
+
+		expect_fail(a, 2, "nothing to trace");
+	}
+}
+END_TEST
+
+START_TEST(test_output_unwritable)
+{
+	struct tld t;
+	const char *args[] = { "-e", "sched/sched_process_exec", "-o", "/proc/nonexistent/x.jsonl", NULL };
+	const char *err;
+
+	if (skip)
+		return;
+	/* the later -o wins over the harness's */
+	ck_assert_int_eq(tld_run(&t, args), 1);
+	err = tld_stderr(&t);
+	ck_assert_msg(strstr(err, "/proc/nonexistent/x.jsonl"), "%s", err);
+	tld_cleanup(&t);
+}
+END_TEST
+
+static Suite *trace_suite(void)
+{
+	Suite *s = suite_create("trace");
+	struct { const char *name; const TTest *t; } cases[] = {
+		{ "getppid exact", test_getppid_exact },
+		{ "comm rename", test_comm_rename },
+		{ "exec", test_exec },
+		{ "all syscalls", test_all_syscalls },
+		{ "forced loss", test_forced_loss },
+		{ "forced loss block", test_forced_loss_block },
+		{ "bad input", test_bad_input },
+		{ "output unwritable", test_output_unwritable },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_set_timeout(tc, 300);
+		tcase_add_test(tc, cases[i].t);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	skip = itest_skip_reason();
+	if (skip)
+		printf("SKIP: integration tests: %s\n", skip);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	sr = srunner_create(trace_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/* itest.c - see itest.h */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+const char *itest_skip_reason(void)
+{
+	if (geteuid() != 0)
+		return "not root: integration tests need root and the real kernel";
+	if (!getenv("TRACELOGD"))
+		return "TRACELOGD is not set (run them with make check)";
+	if (access("/sys/kernel/tracing/events", R_OK) != 0 &&
+	    access("/sys/kernel/debug/tracing/events", R_OK) != 0) {
+		/* tracelogd mounts tracefs itself; only say so */
+	}
+	return NULL;
+}
+
+static void tld_init(struct tld *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "/tmp/tracelogd-itest.XXXXXX");
+	if (!mkdtemp(t->dir)) {
+		perror("mkdtemp");
+		abort();
+	}
+	snprintf(t->log, sizeof(t->log), "%s/events.jsonl", t->dir);
+	snprintf(t->err, sizeof(t->err), "%s/stderr", t->dir);
+}
+
+static pid_t tld_spawn(struct tld *t, const char *const *args)
+{
+	const char *argv[128];
+	size_t n = 0;
+	pid_t pid;
+
+	int has_output = 0;
+
+	argv[n++] = getenv("TRACELOGD");
+	for (; args && *args && n < 120; args++) {
+		if (!strcmp(*args, "-o"))
+			has_output = 1;
+		argv[n++] = *args;
+	}
+	if (!has_output) {
+		argv[n++] = "-o";
+		argv[n++] = t->log;
+	}
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(t->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		{
+			union { const char **c; char **v; } u = { argv };
+
+			execv(argv[0], u.v);
+		}
+		_exit(127);
+	}
+	return pid;
+}
+
+const char *tld_stderr(struct tld *t)
+{
+	static char buf[8192];
+	FILE *f = fopen(t->err, "r");
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static int log_has_started(const char *path)
+{
+	char line[8192];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "\"type\":\"daemon\"") && strstr(line, "\"state\":\"started\"")) {
+			found = 1;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+int tld_start(struct tld *t, const char *const *args)
+{
+	int i, status;
+
+	tld_init(t);
+	t->pid = tld_spawn(t, args);
+	for (i = 0; i < 6000; i++) {
+		struct timespec ms = { 0, 10 * 1000000 };
+
+		if (log_has_started(t->log))
+			return 0;
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			fprintf(stderr, "tracelogd exited before starting: %s", tld_stderr(t));
+			t->pid = 0;
+			return -1;
+		}
+		nanosleep(&ms, NULL);
+	}
+	fprintf(stderr, "tracelogd did not start within 60 s: %s", tld_stderr(t));
+	kill(t->pid, SIGKILL);
+	waitpid(t->pid, NULL, 0);
+	t->pid = 0;
+	return -1;
+}
+
+int tld_stop(struct tld *t)
+{
+	int status;
+
+	if (t->pid <= 0)
+		return -1;
+	kill(t->pid, SIGINT);
+	if (waitpid(t->pid, &status, 0) != t->pid)
+		return -1;
+	t->pid = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int tld_run(struct tld *t, const char *const *args)
+{
+	int status;
+
+	tld_init(t);
+	t->pid = tld_spawn(t, args);
+	if (waitpid(t->pid, &status, 0) != t->pid)
+		return -1;
+	t->pid = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+void tld_cleanup(struct tld *t)
+{
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+		t->pid = 0;
+	}
+	unlink(t->log);
+	unlink(t->err);
+	rmdir(t->dir);
+}
+
+void tlog_read(struct tlog *l, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+
+	memset(l, 0, sizeof(*l));
+	if (!f)
+		return;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t je;
+		json_t *j;
+
+		lineno++;
+		if (line[len - 1] != '\n') {
+			fprintf(stderr, "%s:%zu: line without a newline (torn)\n", path, lineno);
+			l->bad++;
+			continue;
+		}
+		j = json_loadb(line, (size_t)len, 0, &je);
+		if (!j && strstr(je.text, "too big integer")) {
+			/* valid JSON: an unsigned 64-bit value beyond jansson's json_int_t */
+			j = json_loadb(line, (size_t)len, JSON_DECODE_INT_AS_REAL, &je);
+		}
+		if (!j || !json_is_object(j) || !json_is_string(json_object_get(j, "type"))) {
+			fprintf(stderr, "%s:%zu: not a JSON object with a type: %s (%.200s)\n",
+				path, lineno, je.text, line);
+			l->bad++;
+			json_decref(j);
+			continue;
+		}
+		if (l->n % 4096 == 0)
+			l->lines = realloc(l->lines, (l->n + 4096) * sizeof(*l->lines));
+		l->lines[l->n++] = j;
+	}
+	free(line);
+	fclose(f);
+}
+
+void tlog_free(struct tlog *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		json_decref(l->lines[i]);
+	free(l->lines);
+	memset(l, 0, sizeof(*l));
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+json_t *tlog_daemon(const struct tlog *l, const char *state)
+{
+	json_t *found = NULL;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(jstr(l->lines[i], "type"), "daemon") &&
+		    !strcmp(jstr(l->lines[i], "state"), state))
+			found = l->lines[i];
+	return found;
+}
+
+size_t tlog_count(const struct tlog *l, const char *event, long tid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		json_t *o = l->lines[i];
+
+		if (strcmp(jstr(o, "type"), "event") || strcmp(jstr(o, "event"), event))
+			continue;
+		if (tid && json_integer_value(json_object_get(o, "tid")) != tid)
+			continue;
+		n++;
+	}
+	return n;
+}
+
+unsigned long long tlog_lost(const struct tlog *l)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(jstr(l->lines[i], "type"), "lost"))
+			n += (unsigned long long)json_integer_value(json_object_get(l->lines[i], "count"));
+	return n;
+}
+
+long long jget_int(json_t *o, const char *path)
+{
+	char key[128];
+	const char *dot;
+
+	while (o && (dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	o = o ? json_object_get(o, path) : NULL;
+	if (!json_is_integer(o))
+		return -1;
+	return json_integer_value(o);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * itest.h - running build/tracelogd from integration tests and reading its
+ * log.  Tests need root and the real kernel; without them they SKIP, saying
+ * why.
+ */
+#ifndef TRACELOGD_ITEST_H
+#define TRACELOGD_ITEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tld {
+	pid_t pid;
+	char dir[256];		/* a temporary directory, removed by tld_cleanup */
+	char log[300];
+	char err[300];
+};
+
+/* itest_skip_reason - NULL when integration tests can run, else why not. */
+const char *itest_skip_reason(void);
+
+/*
+ * tld_start - run tracelogd with args (NULL-terminated) plus "-o LOG",
+ * and wait up to 60 s for its "started" line.  Returns 0, or -1 when it
+ * exited or timed out (its stderr is printed).
+ */
+int tld_start(struct tld *t, const char *const *args);
+
+/* tld_stop - SIGINT, then wait; returns its exit status (or -1). */
+int tld_stop(struct tld *t);
+
+/* tld_run - run tracelogd to completion; returns the exit status. */
+int tld_run(struct tld *t, const char *const *args);
+
+void tld_cleanup(struct tld *t);
+
+/* the text of its stderr (static buffer) */
+const char *tld_stderr(struct tld *t);
+
+struct tlog {
+	json_t **lines;
+	size_t n;
+	size_t bad;		/* lines that did not parse (each printed) */
+};
+
+/* tlog_read - parse every line of path; every line must be JSON. */
+void tlog_read(struct tlog *l, const char *path);
+void tlog_free(struct tlog *l);
+
+/* the last {"type":"daemon","state":STATE} line, or NULL */
+json_t *tlog_daemon(const struct tlog *l, const char *state);
+
+/* events of name ("syscalls/sys_enter_getppid") for tid (0: any) */
+size_t tlog_count(const struct tlog *l, const char *event, long tid);
+
+/* sum of "count" over the "lost" lines */
+unsigned long long tlog_lost(const struct tlog *l);
+
+/* a getter for integers in nested objects: "lost.ring" */
+long long jget_int(json_t *o, const char *path);
+
+#endif
