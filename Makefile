@@ -1,15 +1,17 @@
 # tracelogd - build, run, test.  `make help` lists the targets.
 
 VERSION  := 0.1.0
-BUILD    ?= build
+comma    := ,
+# sanitizer builds go to their own directory: build-address-undefined, build-thread
+BUILD    ?= build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
 
 # Debian packages the build and the tests need (make deps installs them).
-DEB_PKGS := gcc make pkg-config libtraceevent-dev libtracefs-dev check \
+DEB_PKGS := gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev check \
 	    libjansson-dev jq
-PKG_LIBS := libtraceevent libtracefs
+PKG_LIBS := libtraceevent libtracefs libelf
 PKG_TEST := check jansson
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -48,7 +50,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_BIN  := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 HELPER_BIN := $(HELPERS:tests/integration/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run check check-unit check-integration check-valgrind clean help
+.PHONY: all deps run check check-unit check-integration check-valgrind bench clean help
 
 all: $(BUILD)/tracelogd
 
@@ -58,7 +60,9 @@ help:
 	@echo "sudo make check install missing packages, build, run unit + integration tests"
 	@echo "make check-unit unit tests only (no root)"
 	@echo "make check-valgrind  unit tests under valgrind memcheck"
+	@echo "sudo make check-vm   kprobe tests in a VM (Debian cloud kernel, qemu TCG)"
 	@echo "make SANITIZE=address,undefined | SANITIZE=thread   sanitizer builds"
+	@echo "sudo make bench benchmark against perf (BENCH_ARGS=\"-n CALLS -r RUNS\")"
 
 deps:
 	@sh ./tools/deps.sh $(DEB_PKGS)
@@ -71,6 +75,7 @@ TEST_LDLIBS = $(call pkg,libs,$(PKG_TEST))
 $(BUILD)/%.o: %.c
 	$(call need_pkg,libtraceevent,libtraceevent-dev)
 	$(call need_pkg,libtracefs,libtracefs-dev)
+	$(call need_pkg,libelf,libelf-dev)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
@@ -109,6 +114,10 @@ run: deps
 check: deps
 	$(MAKE) all check-unit check-integration
 
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/sanitizer.supp
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS = halt_on_error=1
+
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
@@ -119,7 +128,24 @@ check-integration: $(BUILD)/tracelogd $(ITEST_BIN) $(HELPER_BIN)
 check-valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 		CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
+		--suppressions=tests/valgrind.supp \
 		--errors-for-leak-kinds=definite $$t; done
+
+# kprobes in a VM: boots Debian's cloud kernel under qemu TCG (tests/vm/)
+.PHONY: check-vm
+check-vm: $(BUILD)/tracelogd
+	sh tests/vm/check-vm.sh $(BUILD)/tracelogd
+
+BENCH_BIN := $(BUILD)/bench/gen_getppid $(BUILD)/bench/gen_exec
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -o $@ $<
+
+# the benchmark: tracelogd beside perf on the same storms (see bench/README.md)
+bench: deps $(BUILD)/tracelogd $(BENCH_BIN)
+	@sh ./tools/deps.sh linux-perf time
+	bash bench/run.sh -b $(BUILD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -3,13 +3,14 @@
  * json.c - growable output buffer and JSON value writers.
  *
  * json_put_str is the hot one.  Its plan:
- *   1. scan the clean prefix (printable ASCII needing no escape) eight bytes
- *      at a time; if that is the whole value: reserve, quote, memcpy, quote;
- *   2. otherwise one pass over the rest validates UTF-8 with a table-driven
- *      DFA (one load per byte, no branches on the sequence shape) and adds
- *      up what escaping costs, skipping clean ASCII words as in 1;
- *   3. then reserve the exact size once and write, copying unescaped words
- *      eight bytes at a time; or, for invalid UTF-8, write the byte array.
+ *   1. find the clean prefix (printable ASCII needing no escape) sixteen
+ *      bytes at a time (SSE2; SWAR words of eight elsewhere); when that is
+ *      the whole value: reserve, quote, memcpy, quote;
+ *   2. otherwise one pass over the rest validates UTF-8 with a shift DFA
+ *      (no branch on the sequence shape, no dependent load per byte) and
+ *      adds up what escaping costs, skipping clean blocks as in 1;
+ *   3. then reserve the exact size once and write, copying blocks with
+ *      nothing to escape whole; or, for invalid UTF-8, write the byte array.
  * Measuring before writing keeps the buffer untouched on -ENOMEM and never
  * reserves more than is written.
  */
@@ -18,6 +19,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* x86-64 always has SSE2; JSON_NO_SSE2 builds the portable SWAR code instead */
+#if defined(__SSE2__) && !defined(JSON_NO_SSE2)
+#define JSON_SSE2 1
+#include <emmintrin.h>
+#endif
 
 #include "json.h"
 
@@ -68,20 +75,6 @@ int jbuf_grow(struct jbuf *b, size_t more)
 	return 0;
 }
 
-int json_put_raw(struct jbuf *b, const char *s, size_t n)
-{
-	int r;
-
-	if (!n)
-		return 0;
-	r = jbuf_reserve(b, n);
-	if (r)
-		return r;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Numbers                                                             */
 
@@ -99,73 +92,108 @@ static const char dec2[201] =
 
 static const char hexdig[16] = "0123456789abcdef";
 
-/* Write v in decimal so that it ends at end; return where it starts. */
-static char *u64_rev(char *end, uint64_t v)
+/* Number of decimal digits of v, 1 for 0. */
+static inline size_t u64_digits(uint64_t v)
 {
-	char *p = end;
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	/*
+	 * 1233 / 4096 ~ log10(2): from the bit length, t is the digit count
+	 * minus 1, or one less.  v | 1 gives 0 a digit and never crosses a
+	 * power of ten (those above 1 are even).
+	 */
+	uint64_t x = v | 1;
+	unsigned t = ((64u - (unsigned)__builtin_clzll(x)) * 1233u) >> 12;
 
-	/* two digits per division: half the (multiply-based) divisions */
+	return t + 1 - (x < pow10[t]);
+}
+
+/* Write v in decimal so that it ends just before end. */
+static inline void u64_write(char *end, uint64_t v)
+{
+	/* two digits per division by a constant: half the multiplications */
 	while (v >= 100) {
-		p -= 2;
-		memcpy(p, dec2 + (v % 100) * 2, 2);
+		end -= 2;
+		memcpy(end, dec2 + (v % 100) * 2, 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, dec2 + v * 2, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
+	if (v >= 10)
+		memcpy(end - 2, dec2 + v * 2, 2);
+	else
+		end[-1] = (char)('0' + v);
 }
 
 int json_put_u64(struct jbuf *b, uint64_t v)
 {
-	char tmp[20], *p;
+	size_t n = u64_digits(v);
+	int r;
 
-	p = u64_rev(tmp + sizeof(tmp), v);
-	return json_put_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	r = jbuf_reserve(b, n);
+	if (r)
+		return r;
+	b->len += n;
+	u64_write(b->p + b->len, v);
+	return 0;
 }
 
 int json_put_s64(struct jbuf *b, int64_t v)
 {
-	char tmp[21], *p;
-
 	/* 0 - (uint64_t)v is the magnitude, INT64_MIN included, without UB */
-	if (v < 0) {
-		p = u64_rev(tmp + sizeof(tmp), 0 - (uint64_t)v);
-		*--p = '-';
-	} else {
-		p = u64_rev(tmp + sizeof(tmp), (uint64_t)v);
-	}
-	return json_put_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = u64_digits(u) + (v < 0);
+	int r;
+
+	r = jbuf_reserve(b, n);
+	if (r)
+		return r;
+	b->p[b->len] = '-';	/* overwritten by a digit when v >= 0 */
+	b->len += n;
+	u64_write(b->p + b->len, u);
+	return 0;
 }
 
 int json_put_hex(struct jbuf *b, uint64_t v)
 {
-	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t n = ((64u - (unsigned)__builtin_clzll(v | 1)) + 3) / 4, k;
+	char *o;
+	int r;
 
-	*--p = '"';
-	do {
-		*--p = hexdig[v & 15];
-		v >>= 4;
-	} while (v);
-	*--p = 'x';
-	*--p = '0';
-	*--p = '"';
-	return json_put_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	r = jbuf_reserve(b, n + 4);
+	if (r)
+		return r;
+	o = b->p + b->len;
+	memcpy(o, "\"0x", 3);
+	for (k = n + 2; k > 2; k--, v >>= 4)
+		o[k] = hexdig[v & 15];
+	o[n + 3] = '"';
+	b->len += n + 4;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
-/* Strings                                                             */
+/* Strings: finding the bytes that matter, a block at a time           */
 
 /*
- * Word-at-a-time tests on eight bytes.  A test's mask has the high bit set
- * in the bytes that match, and possibly in bytes above a match (a borrow or
+ * Two classes of bytes are searched for:
+ *   unclean:   anything but printable ASCII that needs no escape, i.e.
+ *              00..1F, '"', '\', 7F and 80..FF (what json_put_str's fast
+ *              path and the validator must look at);
+ *   escapable: 00..1F, '"', '\', 7F and E2 (what the writer must look at
+ *              once the value is known to be valid UTF-8: E2 may start
+ *              U+2028/U+2029).
+ *
+ * SWAR: eight bytes in a uint64_t.  A test's mask has the high bit set in
+ * the bytes that match, and possibly in bytes above a match (a borrow or a
  * carry moves up from it), never below the first: so the mask is nonzero
- * exactly when a byte matches, and its lowest set bit is in the first
+ * exactly when a byte matches and its lowest set bit is in the first
  * matching byte.  load64 returns the bytes in little-endian order on every
- * host so that "lowest" is "first in memory".
+ * host so that the lowest byte is the first in memory.
  */
 #define ONES	0x0101010101010101ull
 #define HIGHS	0x8080808080808080ull
@@ -204,19 +232,121 @@ static inline uint64_t swar_above7e(uint64_t w)
 	return ((w + ONES) | w) & HIGHS;
 }
 
-/* bytes that are not printable ASCII, or are '"' or '\' */
 static inline uint64_t swar_unclean(uint64_t w)
 {
 	return swar_below(w, 0x20) | swar_above7e(w) |
 	       swar_eq(w, '"') | swar_eq(w, '\\');
 }
 
-/* bytes the writer must look at in valid UTF-8: escapes, and E2 for U+2028/9 */
+/*
+ * The end of a string, s[i..n) with 0 < n - i < 8 <= n: test the last
+ * eight bytes shifted so that s[i] is the lowest.  The zero bytes shifted
+ * in count as matches (both classes include 00), so the answer is the
+ * offset from i of the first unclean byte, n - i when there is none.
+ */
+static inline size_t swar_tail_unclean(const unsigned char *s, size_t n, size_t i)
+{
+	return swar_first(swar_unclean(load64(s + n - 8) >> (8 * (i - (n - 8)))));
+}
+
+/*
+ * Blocks: sixteen bytes with SSE2 (part of x86-64, so always there),
+ * SWAR words elsewhere, or on x86-64 when built with -DJSON_NO_SSE2 (to
+ * test them).  blk_unclean/blk_escapable give a nonzero mask when the
+ * block at s holds such a byte, blk_first the offset of the first;
+ * blk_tail_* answer as swar_tail_* for 0 < n - i < BLK <= n.
+ */
+#ifdef JSON_SSE2
+#define BLK	16
+typedef uint32_t blkmask_t;
+
+static inline __m128i blk_load(const unsigned char *s)
+{
+	return _mm_loadu_si128((const __m128i *)s);
+}
+
+static inline blkmask_t blk_unclean(const unsigned char *s)
+{
+	__m128i x = blk_load(s), m;
+
+	/* signed compare: 80..FF are negative, so one test takes 00..1F and them */
+	m = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+	return (blkmask_t)_mm_movemask_epi8(m);
+}
+
+static inline blkmask_t blk_escapable(const unsigned char *s)
+{
+	__m128i x = blk_load(s), m;
+
+	/* unsigned x <= 0x1f */
+	m = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xe2)));
+	return (blkmask_t)_mm_movemask_epi8(m);
+}
+
+static inline size_t blk_first(blkmask_t m)
+{
+	return (size_t)__builtin_ctz(m);
+}
+
+static inline size_t blk_tail_unclean(const unsigned char *s, size_t n, size_t i)
+{
+	blkmask_t m = blk_unclean(s + n - BLK) >> (i - (n - BLK));
+
+	return m ? blk_first(m) : n - i;
+}
+
+static inline size_t blk_tail_escapable(const unsigned char *s, size_t n, size_t i)
+{
+	blkmask_t m = blk_escapable(s + n - BLK) >> (i - (n - BLK));
+
+	return m ? blk_first(m) : n - i;
+}
+
+#else /* SWAR blocks */
+
+#define BLK	8
+typedef uint64_t blkmask_t;
+
 static inline uint64_t swar_escapable(uint64_t w)
 {
 	return swar_below(w, 0x20) | swar_eq(w, 0x7f) | swar_eq(w, '"') |
 	       swar_eq(w, '\\') | swar_eq(w, 0xe2);
 }
+
+/* as swar_tail_unclean */
+static inline size_t swar_tail_escapable(const unsigned char *s, size_t n, size_t i)
+{
+	return swar_first(swar_escapable(load64(s + n - 8) >> (8 * (i - (n - 8)))));
+}
+
+static inline blkmask_t blk_unclean(const unsigned char *s)
+{
+	return swar_unclean(load64(s));
+}
+
+static inline blkmask_t blk_escapable(const unsigned char *s)
+{
+	return swar_escapable(load64(s));
+}
+
+static inline size_t blk_first(blkmask_t m)
+{
+	return swar_first(m);
+}
+
+#define blk_tail_unclean	swar_tail_unclean
+#define blk_tail_escapable	swar_tail_escapable
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Strings: UTF-8 validation and escaping                              */
 
 /* 1: printable ASCII, copied as is */
 static const uint8_t str_clean[256] = {
@@ -294,6 +424,12 @@ static const uint64_t u8_row[256] = {
 	[0xf1 ... 0xf3] = T(U8_OK, U8_N3),
 	[0xf4]          = T(U8_OK, U8_F4),
 };
+#undef T
+#undef ROW_ASCII
+#undef ROW_80_8F
+#undef ROW_90_9F
+#undef ROW_A0_BF
+#undef ESC
 
 /* s[i - 1] = E2 was just read: do s[i], s[i + 1] make U+2028 or U+2029? */
 static inline int str_is_ls_ps(const unsigned char *s, size_t i, size_t n)
@@ -302,45 +438,48 @@ static inline int str_is_ls_ps(const unsigned char *s, size_t i, size_t n)
 }
 
 /*
- * Validate s[0..n) and count the bytes escaping adds.
+ * Validate s[i..n) and count the bytes escaping adds; s[0..i) is a clean
+ * prefix, passed so that the last block may overlap it.
  * Returns that count, or SIZE_MAX when s is not valid UTF-8.
  */
-static size_t str_measure(const unsigned char *s, size_t n)
+static size_t str_measure(const unsigned char *s, size_t n, size_t i)
 {
-	size_t i = 0, end, extra = 0;
+	size_t extra = 0;
 	unsigned st = U8_OK;
-	uint64_t m, row;
+	blkmask_t m;
+	uint64_t row;
 	unsigned c;
 
-#define STEP() do {							\
-		c = s[i++];						\
-		row = u8_row[c];					\
-		st = (unsigned)(row >> st) & 63;			\
-		extra += (size_t)(row >> 56);				\
-		if (__builtin_expect(c == 0xe2, 0) && str_is_ls_ps(s, i, n)) \
-			extra += 3;					\
-	} while (0)
-
-	while (n - i >= 8) {
-		if (st == U8_OK) {
-			m = swar_unclean(load64(s + i));
+	while (i < n) {
+		/* between characters here: skip clean ASCII a block at a time */
+		if (n - i >= BLK) {
+			m = blk_unclean(s + i);
 			if (!m) {
-				i += 8;
+				i += BLK;
 				continue;
 			}
-			i += swar_first(m);
+			i += blk_first(m);
+		} else if (n >= BLK) {
+			i += blk_tail_unclean(s, n, i);
+			if (i == n)
+				break;
 		}
-		/* up to eight bytes one by one, then look for clean words again */
-		end = n - i < 8 ? n : i + 8;
-		do
-			STEP();
-		while (i < end);
+		/*
+		 * then through the DFA to the end of the character, and on while
+		 * the next byte is not clean ASCII (dense non-ASCII text would
+		 * otherwise test a block per character)
+		 */
+		do {
+			c = s[i++];
+			row = u8_row[c];
+			st = (unsigned)(row >> st) & 63;
+			extra += (size_t)(row >> 56);
+			if (__builtin_expect(c == 0xe2, 0) && str_is_ls_ps(s, i, n))
+				extra += 3;
+		} while (i < n && (st > U8_OK || !str_clean[s[i]]));
 		if (st == U8_REJ)
 			return SIZE_MAX;
 	}
-	while (i < n)
-		STEP();
-#undef STEP
 	return st == U8_OK ? extra : SIZE_MAX;
 }
 
@@ -378,31 +517,40 @@ static inline char *str_escape_one(char *o, const unsigned char *s,
 }
 
 /*
- * Write valid UTF-8 s[0..n) escaped at o, where str_measure's count of
- * bytes is reserved; return the end.  Each word is stored whole before its
- * first escapable byte is known: the room left is at least the input left,
- * eight bytes or more, and the escape then overwrites what followed it.
+ * Write valid UTF-8 s[i..n) escaped at o, where the size str_measure
+ * counted is reserved; return the end.  Each block is stored whole before
+ * its first escapable byte is known: the room left is at least the input
+ * left, a block or more, and the escape then overwrites what followed.
  */
-static char *str_escape(char *o, const unsigned char *s, size_t n)
+static char *str_escape(char *o, const unsigned char *s, size_t n, size_t i)
 {
-	size_t i = 0, k;
-	uint64_t m;
+	size_t k;
+	blkmask_t m;
 
-	while (n - i >= 8) {
-		memcpy(o, s + i, 8);
-		m = swar_escapable(load64(s + i));
+	while (n - i >= BLK) {
+		memcpy(o, s + i, BLK);
+		m = blk_escapable(s + i);
 		if (!m) {
-			o += 8;
-			i += 8;
+			o += BLK;
+			i += BLK;
 			continue;
 		}
-		k = swar_first(m);
+		k = blk_first(m);
 		o += k;
 		i += k;
 		o = str_escape_one(o, s, &i, n);
 	}
-	while (i < n)
+	while (i < n) {
+		if (n >= BLK) {
+			k = blk_tail_escapable(s, n, i);
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+			if (i == n)
+				break;
+		}
 		o = str_escape_one(o, s, &i, n);
+	}
 	return o;
 }
 
@@ -456,7 +604,7 @@ str_put_slow(struct jbuf *b, const unsigned char *s, size_t n, size_t i)
 	/* output is at most 6 bytes per input byte: keep the sums in range */
 	if (n > (SIZE_MAX - 2) / 6)
 		return -ENOMEM;
-	extra = str_measure(s + i, n - i);
+	extra = str_measure(s, n, i);
 	if (extra == SIZE_MAX)
 		return str_put_bytes(b, s, n);
 	len = n + 2 + extra;
@@ -466,7 +614,7 @@ str_put_slow(struct jbuf *b, const unsigned char *s, size_t n, size_t i)
 	o = b->p + b->len;
 	*o++ = '"';
 	memcpy(o, s, i);
-	o = str_escape(o + i, s + i, n - i);
+	o = str_escape(o + i, s, n, i);
 	*o++ = '"';
 	assert((size_t)(o - b->p) == b->len + len);
 	b->len += len;
@@ -476,26 +624,30 @@ str_put_slow(struct jbuf *b, const unsigned char *s, size_t n, size_t i)
 /* Length of the prefix of s[0..n) that is printable ASCII needing no escape. */
 static inline size_t str_clean_prefix(const unsigned char *s, size_t n)
 {
-	size_t i;
-	uint64_t m;
+	size_t i = 0;
+	blkmask_t m;
 
-	if (n < 8) {
-		for (i = 0; i < n && str_clean[s[i]]; i++)
-			;
-		return i;
+	if (n >= BLK) {
+		for (; n - i >= BLK; i += BLK) {
+			m = blk_unclean(s + i);
+			if (m)
+				return i + blk_first(m);
+		}
+		return i == n ? n : i + blk_tail_unclean(s, n, i);
 	}
-	for (i = 0; n - i >= 8; i += 8) {
-		m = swar_unclean(load64(s + i));
-		if (m)
-			return i + swar_first(m);
+#if BLK > 8
+	/* 8..15 bytes (a task's comm is up to 15): two SWAR words */
+	if (n >= 8) {
+		uint64_t w = swar_unclean(load64(s));
+
+		if (w)
+			return swar_first(w);
+		return n == 8 ? 8 : 8 + swar_tail_unclean(s, n, 8);
 	}
-	/* the last partial word: re-test it as the last eight bytes */
-	if (i < n) {
-		m = swar_unclean(load64(s + n - 8));
-		if (m)
-			return n - 8 + swar_first(m);
-	}
-	return n;
+#endif
+	while (i < n && str_clean[s[i]])
+		i++;
+	return i;
 }
 
 int json_put_str(struct jbuf *b, const char *str, size_t n)

@@ -183,6 +183,11 @@ struct engine_opts {
 	void (*on_loss)(const struct engine_loss *loss, void *arg);
 	/* on_idle runs on a worker when its queue runs empty (flush buffers). */
 	void (*on_idle)(unsigned worker, void *arg);
+	/*
+	 * on_started runs in engine_start() once every event is enabled,
+	 * before any record reaches a handler.
+	 */
+	void (*on_started)(void *arg);
 	void *arg;
 };
 

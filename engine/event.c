@@ -24,10 +24,15 @@
  *  - A known integer type narrower than its stored size is read at its own
  *    width and signedness: syscall tracepoints store every argument in 8
  *    bytes with "signed:0", so "int dfd" = AT_FDCWD must read as -100.
+ *    For the same reason a known signed type of the stored width ("long",
+ *    "loff_t", "off_t") is signed whatever "signed:" says.  Other types
+ *    (typedefs not in the table, enums, char) take the format's flag.
+ *  - A type with a '*' is a POINTER, read unsigned.
  *  - A field of any other size (a struct of 12 bytes) becomes an INT_ARRAY
  *    of unsigned bytes so that nothing is lost.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,9 @@
 
 /* A record is at most 64 KiB (perf_event_header.size is a u16). */
 #define EVENT_MAX_END 65535u
+
+/* libtraceevent's tokenizer keeps its input in static variables. */
+static pthread_mutex_t event_tep_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -222,11 +230,16 @@ static bool width_ok(unsigned w)
 
 /*
  * libtraceevent 1.7 returns success for a text whose field list it gave up
- * on half way (it only flags the event TEP_EVENT_FL_FAILED, which it also
- * sets when merely the print fmt does not parse: 18 events of a 6.18
- * kernel), and it stores offsets and sizes through strtoul into an int.
- * So the field lines are counted and their numbers read here too, and the
- * two must agree.
+ * on half way (it only sets TEP_EVENT_FL_FAILED, which it also sets when
+ * just the print fmt does not parse), and it stores offsets and sizes
+ * through strtoul into an int.  So the field lines are counted and their
+ * numbers read here too, and the two must agree.
+ *
+ * libtraceevent is not shown the print fmt at all: nothing here uses it,
+ * it is most of the text, 18 events of a 6.18 kernel have one it cannot
+ * parse, and libtraceevent 1.7.1 leaks memory on kvm_inj_exception's
+ * ("__print_symbolic(x, { })") and segfaults on the same when x is not a
+ * field.  An empty print fmt takes its place.
  */
 struct scan_field {
 	unsigned long long offset, size;
@@ -236,6 +249,7 @@ struct scan_field {
 struct scan {
 	bool has_name, has_id, has_format;
 	unsigned long long id;
+	size_t print_at;	/* where the "print fmt:" line starts, or the length */
 	struct scan_field *fields;
 	size_t nr;
 };
@@ -268,6 +282,8 @@ static int scan_text(const char *text, struct scan *sc)
 	size_t cap = 0;
 	bool in_format = false;
 	int ret = 0;
+
+	sc->print_at = strlen(text);
 
 	for (; *line; line = nl ? nl + 1 : line + strlen(line)) {
 		const char *p = line, *q;
@@ -302,8 +318,10 @@ static int scan_text(const char *text, struct scan *sc)
 			}
 			continue;
 		}
-		if (!strncmp(p, "print fmt:", 10))
+		if (!strncmp(p, "print fmt:", 10)) {
+			sc->print_at = (size_t)(line - text);
 			break;
+		}
 		if (strncmp(p, "field:", 6) && strncmp(p, "field special:", 14))
 			continue;
 		if (sc->nr % 16 == 0) {
@@ -467,6 +485,12 @@ static bool field_is_common(const struct tep_format_field *tf)
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 
+/*
+ * engine_event_parse - see engine.h.  len may count a terminating NUL.  The
+ * text is rejected (EINVAL) when it has no "name:", "ID:" or "format:"
+ * line, when libtraceevent cannot read one of its field lines, when a
+ * field's offset + size passes 65535 or a loc field is not 4 bytes.
+ */
 struct engine_event *engine_event_parse(const char *system, const char *format,
 					size_t len, char *err, size_t errlen)
 {
@@ -475,7 +499,8 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 	struct tep_event *tev = NULL;
 	struct tep_format_field *lists[2], *tf;
 	struct scan sc = { 0 };
-	char *text = NULL;
+	static const char empty_print[] = "\nprint fmt: \"\"\n";
+	char *text = NULL, *fields_text = NULL;
 	size_t i, nr = 0, nc = 0, ic = 0, io = 0;
 	int ret = -EINVAL, r, k;
 
@@ -502,10 +527,18 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 		goto fail;
 	}
 
+	fields_text = malloc(sc.print_at + sizeof(empty_print));
+	if (!fields_text)
+		goto nomem;
+	memcpy(fields_text, text, sc.print_at);
+	memcpy(fields_text + sc.print_at, empty_print, sizeof(empty_print));
+
 	tep = tep_alloc();
 	if (!tep)
 		goto nomem;
-	r = tep_parse_format(tep, &tev, text, len, system);
+	pthread_mutex_lock(&event_tep_lock);
+	r = tep_parse_format(tep, &tev, fields_text, strlen(fields_text), system);
+	pthread_mutex_unlock(&event_tep_lock);
 	if (r || !tev) {
 		char msg[128] = "";
 
@@ -525,8 +558,8 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 		for (tf = lists[k]; tf; tf = tf->next)
 			nr++;
 	if (nr != sc.nr) {
-		seterr(err, errlen, "%s/%s: field line %zu does not parse", system,
-		       tev->name, nr + 1);
+		seterr(err, errlen, "%s/%s: field line %zu of %zu does not parse", system,
+		       tev->name, nr + 1, sc.nr);
 		goto fail;
 	}
 
@@ -597,6 +630,7 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 
 	tep_free(tep);
 	free(sc.fields);
+	free(fields_text);
 	free(text);
 	return ev;
 
@@ -607,11 +641,13 @@ fail:
 	engine_event_free(ev);
 	tep_free(tep);
 	free(sc.fields);
+	free(fields_text);
 	free(text);
 	errno = -ret;
 	return NULL;
 }
 
+/* engine_event_free - the table, the strings, and engine.c's handlers and filter. */
 void engine_event_free(struct engine_event *ev)
 {
 	size_t i;
@@ -725,6 +761,7 @@ const char *engine_field_type(const struct engine_field *f)
 	return f->type;
 }
 
+/* How to read the field: see the file's head comment. */
 enum engine_field_kind engine_field_kind(const struct engine_field *f)
 {
 	return f->kind;
@@ -736,6 +773,7 @@ bool engine_field_is_signed(const struct engine_field *f)
 	return f->is_signed;
 }
 
+/* Bytes from the start of the raw record. */
 unsigned engine_field_offset(const struct engine_field *f)
 {
 	return f->offset;
@@ -835,6 +873,10 @@ static inline int array_extent(const struct engine_field *f, size_t raw_size, si
 	return 0;
 }
 
+/*
+ * engine_field_read_int - see engine.h.  idx must be 0 for an INT or a
+ * POINTER (-ERANGE otherwise).  A POINTER is never sign-extended.
+ */
 int engine_field_read_int(const struct engine_field *f, const void *raw,
 			  size_t raw_size, size_t idx, uint64_t *v)
 {
@@ -873,6 +915,10 @@ int engine_field_read_int(const struct engine_field *f, const void *raw,
 	return 0;
 }
 
+/*
+ * engine_field_read_str - see engine.h.  A zero-length STRING is "" (len
+ * 0).  A flexible "char x[]" runs to the end of the record.
+ */
 int engine_field_read_str(const struct engine_field *f, const void *raw,
 			  size_t raw_size, const char **s, size_t *len)
 {
@@ -899,6 +945,11 @@ int engine_field_read_str(const struct engine_field *f, const void *raw,
 	return 0;
 }
 
+/*
+ * engine_field_read_count - see engine.h.  A DYN_ARRAY's count is its byte
+ * length / elem_size, a trailing partial element ignored; a flexible array's
+ * is what the record holds past its offset.
+ */
 int engine_field_read_count(const struct engine_field *f, const void *raw,
 			    size_t raw_size, size_t *count)
 {

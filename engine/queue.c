@@ -6,11 +6,12 @@
  * An entry never wraps: when the space left before the end is too small,
  * a padding entry fills it and the record starts at offset 0.
  *
- * Sleeping follows the usual Dekker pattern: the sleeper announces itself
- * (store wait = 1), issues a full fence, and re-checks the condition before
- * futex_wait; the waker makes its change visible, issues a full fence, then
- * checks the wait flag.  Either the sleeper sees the change or the waker sees
- * the flag.
+ * Sleeping follows the usual Dekker pattern with sequentially consistent
+ * accesses (no bare fences, which ThreadSanitizer cannot follow): the
+ * sleeper stores wait = 1 and then loads the condition; the waker stores its
+ * change and then loads the wait flag.  In the single total order of those
+ * four accesses either the sleeper sees the change or the waker sees the
+ * flag, so no wake-up is lost.
  */
 #include <errno.h>
 #include <limits.h>
@@ -108,8 +109,8 @@ void engine_queue_commit(struct engine_queue *q)
 
 void engine_queue_kick(struct engine_queue *q)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->cons_wait, __ATOMIC_RELAXED)) {
+	__atomic_store_n(&q->head, q->phead, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&q->cons_wait, __ATOMIC_SEQ_CST)) {
 		__atomic_store_n(&q->cons_wait, 0, __ATOMIC_RELAXED);
 		futex_wake(&q->cons_wait);
 	}
@@ -121,9 +122,8 @@ void engine_queue_wait_space(struct engine_queue *q, size_t len)
 
 	for (;;) {
 		engine_queue_kick(q);
-		__atomic_store_n(&q->prod_wait, 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		q->cached_tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&q->prod_wait, 1, __ATOMIC_SEQ_CST);
+		q->cached_tail = __atomic_load_n(&q->tail, __ATOMIC_SEQ_CST);
 		if (q->phead + need - q->cached_tail <= q->size)
 			break;
 		futex_wait(&q->prod_wait, 1);
@@ -170,8 +170,8 @@ void engine_queue_pop(struct engine_queue *q, size_t len, bool wake)
 
 void engine_queue_wake_producer(struct engine_queue *q)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->prod_wait, __ATOMIC_RELAXED)) {
+	__atomic_store_n(&q->tail, q->tail, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&q->prod_wait, __ATOMIC_SEQ_CST)) {
 		__atomic_store_n(&q->prod_wait, 0, __ATOMIC_RELAXED);
 		futex_wake(&q->prod_wait);
 	}
@@ -180,9 +180,8 @@ void engine_queue_wake_producer(struct engine_queue *q)
 bool engine_queue_sleep(struct engine_queue *q)
 {
 	for (;;) {
-		__atomic_store_n(&q->cons_wait, 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		q->cached_head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&q->cons_wait, 1, __ATOMIC_SEQ_CST);
+		q->cached_head = __atomic_load_n(&q->head, __ATOMIC_SEQ_CST);
 		if (q->cached_head != q->tail) {
 			__atomic_store_n(&q->cons_wait, 0, __ATOMIC_RELAXED);
 			return true;

@@ -95,13 +95,19 @@ END_TEST
 
 START_TEST(test_seed)
 {
-	char self[COMM_LEN + 1];
+	char self[COMM_LEN + 1], want[COMM_LEN + 2] = "";
+	FILE *f = fopen("/proc/self/comm", "r");
 	int n = comm_table_seed(&t, "/proc");
 
+	/* our own name as /proc has it (valgrind runs us as memcheck-amd64-) */
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(want, sizeof(want), f));
+	fclose(f);
+	want[strcspn(want, "\n")] = 0;
 	ck_assert_int_gt(n, 0);
 	comm_table_get(&t, (uint32_t)getpid(), 1, self);
 	self[COMM_LEN] = 0;
-	ck_assert_str_eq(self, "check_comm");
+	ck_assert_str_eq(self, want);
 }
 END_TEST
 
