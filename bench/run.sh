@@ -75,8 +75,9 @@ time_start() {
 # the pid of the command GNU time runs
 child_of() { pgrep -P "$1" | head -n 1; }
 
-time_cpu() { awk '{ printf "%.3f", $1 + $2 }' "$1"; }
-time_rss() { awk '{ print $3 }' "$1"; }
+# GNU time's last line (a command ended by a signal adds a line before it)
+time_cpu() { tail -n 1 "$1" | awk '{ printf "%.3f", $1 + $2 }'; }
+time_rss() { tail -n 1 "$1" | awk '{ print $3 }'; }
 
 gen() { taskset -c 0 "$GEN" "$CALLS"; }
 
@@ -204,7 +205,8 @@ summ() {
 	[ -z "$vals" ] && { echo "–"; return; }
 	echo "$vals" | awk '{ v[NR] = $1 } END {
 		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		if (v[1] == v[NR]) printf "%g", med; else printf "%g (%g–%g)", med, v[1], v[NR] }'
+		if (v[1] == v[NR]) printf "%s", fmt(med); else printf "%s (%s–%s)", fmt(med), fmt(v[1]), fmt(v[NR]) }
+		function fmt(x) { return (x == int(x)) ? sprintf("%d", x) : sprintf("%.3g", x) }'
 }
 med() {
 	awk -v c="$1" -v m="$2" '$1 == c && $2 == m { print $3 }' "$RES" | sort -g |

@@ -78,7 +78,8 @@ int jbuf_grow(struct jbuf *b, size_t more)
 /* ------------------------------------------------------------------ */
 /* Numbers                                                             */
 
-static const char dec2[201] =
+/* shared with the inline writers of json.h */
+const char json_dec2[201] =
 	"00010203040506070809"
 	"10111213141516171819"
 	"20212223242526272829"
@@ -91,72 +92,6 @@ static const char dec2[201] =
 	"90919293949596979899";
 
 static const char hexdig[16] = "0123456789abcdef";
-
-/* Number of decimal digits of v, 1 for 0. */
-static inline size_t u64_digits(uint64_t v)
-{
-	static const uint64_t pow10[20] = {
-		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-		100000000000ull, 1000000000000ull, 10000000000000ull,
-		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-		100000000000000000ull, 1000000000000000000ull,
-		10000000000000000000ull,
-	};
-	/*
-	 * 1233 / 4096 ~ log10(2): from the bit length, t is the digit count
-	 * minus 1, or one less.  v | 1 gives 0 a digit and never crosses a
-	 * power of ten (those above 1 are even).
-	 */
-	uint64_t x = v | 1;
-	unsigned t = ((64u - (unsigned)__builtin_clzll(x)) * 1233u) >> 12;
-
-	return t + 1 - (x < pow10[t]);
-}
-
-/* Write v in decimal so that it ends just before end. */
-static inline void u64_write(char *end, uint64_t v)
-{
-	/* two digits per division by a constant: half the multiplications */
-	while (v >= 100) {
-		end -= 2;
-		memcpy(end, dec2 + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10)
-		memcpy(end - 2, dec2 + v * 2, 2);
-	else
-		end[-1] = (char)('0' + v);
-}
-
-int json_put_u64(struct jbuf *b, uint64_t v)
-{
-	size_t n = u64_digits(v);
-	int r;
-
-	r = jbuf_reserve(b, n);
-	if (r)
-		return r;
-	b->len += n;
-	u64_write(b->p + b->len, v);
-	return 0;
-}
-
-int json_put_s64(struct jbuf *b, int64_t v)
-{
-	/* 0 - (uint64_t)v is the magnitude, INT64_MIN included, without UB */
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	size_t n = u64_digits(u) + (v < 0);
-	int r;
-
-	r = jbuf_reserve(b, n);
-	if (r)
-		return r;
-	b->p[b->len] = '-';	/* overwritten by a digit when v >= 0 */
-	b->len += n;
-	u64_write(b->p + b->len, u);
-	return 0;
-}
 
 int json_put_hex(struct jbuf *b, uint64_t v)
 {
@@ -575,10 +510,10 @@ static int str_put_bytes(struct jbuf *b, const unsigned char *s, size_t n)
 
 		if (c >= 100) {
 			*o++ = (char)('0' + c / 100);
-			memcpy(o, dec2 + (c % 100) * 2, 2);
+			memcpy(o, json_dec2 + (c % 100) * 2, 2);
 			o += 2;
 		} else if (c >= 10) {
-			memcpy(o, dec2 + c * 2, 2);
+			memcpy(o, json_dec2 + c * 2, 2);
 			o += 2;
 		} else {
 			*o++ = (char)('0' + c);
@@ -621,7 +556,10 @@ str_put_slow(struct jbuf *b, const unsigned char *s, size_t n, size_t i)
 	return 0;
 }
 
-/* Length of the prefix of s[0..n) that is printable ASCII needing no escape. */
+/*
+ * Length of the prefix of s[0..n) that is printable ASCII needing no
+ * escape; for fewer than 8 bytes only n (all clean) or 0 (look at all).
+ */
 static inline size_t str_clean_prefix(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
@@ -645,9 +583,38 @@ static inline size_t str_clean_prefix(const unsigned char *s, size_t n)
 		return n == 8 ? 8 : 8 + swar_tail_unclean(s, n, 8);
 	}
 #endif
-	while (i < n && str_clean[s[i]])
-		i++;
-	return i;
+	/* 4..7 bytes: two overlapping halves in one word; 1..3: first, middle, last */
+	if (n >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		return swar_unclean((uint64_t)hi << 32 | lo) ? 0 : n;
+	}
+	if (n)
+		return str_clean[s[0]] & str_clean[s[n >> 1]] & str_clean[s[n - 1]] ? n : 0;
+	return 0;
+}
+
+/* memcpy for the fast path: up to 32 bytes, two fixed-size moves, no call */
+static inline void str_copy(char *d, const unsigned char *s, size_t n)
+{
+	if (n > 32) {
+		memcpy(d, s, n);
+	} else if (n >= 16) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n) {
+		d[0] = (char)s[0];
+		d[n >> 1] = (char)s[n >> 1];
+		d[n - 1] = (char)s[n - 1];
+	}
 }
 
 int json_put_str(struct jbuf *b, const char *str, size_t n)
@@ -666,8 +633,7 @@ int json_put_str(struct jbuf *b, const char *str, size_t n)
 		return r;
 	o = b->p + b->len;
 	o[0] = '"';
-	if (n)
-		memcpy(o + 1, s, n);
+	str_copy(o + 1, s, n);
 	o[n + 1] = '"';
 	b->len += n + 2;
 	return 0;
@@ -718,25 +684,25 @@ size_t json_fmt_rfc3339(char out[32], int64_t sec, uint32_t nsec)
 	m = mp < 10 ? mp + 3 : mp - 9;				/* [1, 12] */
 	y = (uint32_t)(yoe + era * 400) + (m <= 2);		/* [0, 9999] after clamping */
 
-	memcpy(out + 0, dec2 + (y / 100) * 2, 2);
-	memcpy(out + 2, dec2 + (y % 100) * 2, 2);
+	memcpy(out + 0, json_dec2 + (y / 100) * 2, 2);
+	memcpy(out + 2, json_dec2 + (y % 100) * 2, 2);
 	out[4] = '-';
-	memcpy(out + 5, dec2 + m * 2, 2);
+	memcpy(out + 5, json_dec2 + m * 2, 2);
 	out[7] = '-';
-	memcpy(out + 8, dec2 + d * 2, 2);
+	memcpy(out + 8, json_dec2 + d * 2, 2);
 	out[10] = 'T';
-	memcpy(out + 11, dec2 + (sod / 3600) * 2, 2);
+	memcpy(out + 11, json_dec2 + (sod / 3600) * 2, 2);
 	out[13] = ':';
-	memcpy(out + 14, dec2 + (sod / 60 % 60) * 2, 2);
+	memcpy(out + 14, json_dec2 + (sod / 60 % 60) * 2, 2);
 	out[16] = ':';
-	memcpy(out + 17, dec2 + (sod % 60) * 2, 2);
+	memcpy(out + 17, json_dec2 + (sod % 60) * 2, 2);
 	out[19] = '.';
 	out[20] = (char)('0' + nsec / 100000000u);
 	nsec %= 100000000u;
-	memcpy(out + 21, dec2 + (nsec / 1000000u) * 2, 2);
-	memcpy(out + 23, dec2 + (nsec / 10000u % 100) * 2, 2);
-	memcpy(out + 25, dec2 + (nsec / 100u % 100) * 2, 2);
-	memcpy(out + 27, dec2 + (nsec % 100) * 2, 2);
+	memcpy(out + 21, json_dec2 + (nsec / 1000000u) * 2, 2);
+	memcpy(out + 23, json_dec2 + (nsec / 10000u % 100) * 2, 2);
+	memcpy(out + 25, json_dec2 + (nsec / 100u % 100) * 2, 2);
+	memcpy(out + 27, json_dec2 + (nsec % 100) * 2, 2);
 	out[29] = 'Z';
 	out[30] = '\0';
 	return JSON_RFC3339_LEN;

@@ -127,14 +127,7 @@ static inline int json_put_raw(struct jbuf *b, const char *s, size_t n)
  */
 int json_put_str(struct jbuf *b, const char *s, size_t n);
 
-/* json_put_u64 - append v in decimal.  Returns 0 or -ENOMEM. */
-int json_put_u64(struct jbuf *b, uint64_t v);
 
-/*
- * json_put_s64 - append v in decimal with a '-' when negative; INT64_MIN
- * included.  Returns 0 or -ENOMEM.
- */
-int json_put_s64(struct jbuf *b, int64_t v);
 
 /*
  * json_put_hex - append v as a JSON string of lowercase hex with a "0x"
@@ -142,6 +135,80 @@ int json_put_s64(struct jbuf *b, int64_t v);
  * Returns 0 or -ENOMEM.
  */
 int json_put_hex(struct jbuf *b, uint64_t v);
+
+/*
+ * Decimal integers, inline: they run for every number of every line.
+ * json_put_u64 / json_put_s64 append v in decimal (INT64_MIN included).
+ * Return 0 or -ENOMEM.
+ */
+extern const char json_dec2[201];	/* "00" "01" ... "99" */
+
+/* Number of decimal digits of v, 1 for 0. */
+static inline size_t json_u64_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	/*
+	 * 1233 / 4096 ~ log10(2): from the bit length, t is the digit count
+	 * minus 1, or one less.  v | 1 gives 0 a digit and never crosses a
+	 * power of ten (those above 1 are even).
+	 */
+	uint64_t x = v | 1;
+	unsigned t = ((64u - (unsigned)__builtin_clzll(x)) * 1233u) >> 12;
+
+	return t + 1 - (x < pow10[t]);
+}
+
+/* Write v in decimal so that it ends just before end. */
+static inline void json_u64_write(char *end, uint64_t v)
+{
+	/* two digits per division by a constant: half the multiplications */
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, json_dec2 + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(end - 2, json_dec2 + v * 2, 2);
+	else
+		end[-1] = (char)('0' + v);
+}
+
+static inline int json_put_u64(struct jbuf *b, uint64_t v)
+{
+	size_t n = json_u64_digits(v);
+	int r;
+
+	r = jbuf_reserve(b, n);
+	if (r)
+		return r;
+	b->len += n;
+	json_u64_write(b->p + b->len, v);
+	return 0;
+}
+
+static inline int json_put_s64(struct jbuf *b, int64_t v)
+{
+	/* 0 - (uint64_t)v is the magnitude, INT64_MIN included, without UB */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = json_u64_digits(u) + (v < 0);
+	int r;
+
+	r = jbuf_reserve(b, n);
+	if (r)
+		return r;
+	b->p[b->len] = '-';	/* overwritten by a digit when v >= 0 */
+	b->len += n;
+	json_u64_write(b->p + b->len, u);
+	return 0;
+}
+
 
 #define JSON_RFC3339_LEN	30	/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" */
 

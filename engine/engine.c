@@ -154,12 +154,29 @@ static const char *tracefs_mounted(void)
 	return found;
 }
 
+static const char *tracefs_usable(const char *dir, char *err, size_t errlen)
+{
+	int saved;
+
+	if (access(dir, R_OK | X_OK) == 0)
+		return dir;
+	saved = errno;
+	if (saved == EACCES || saved == EPERM)
+		seterr(err, errlen,
+		       "permission denied on tracefs (%s): tracelogd needs root, or CAP_SYS_ADMIN and CAP_PERFMON",
+		       dir);
+	else
+		seterr(err, errlen, "tracefs (%s): %s", dir, strerror(saved));
+	errno = saved;
+	return NULL;
+}
+
 const char *engine_tracefs_dir(char *err, size_t errlen)
 {
 	const char *dir = tracefs_mounted();
 
 	if (dir)
-		return dir;
+		return tracefs_usable(dir, err, errlen);
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0) {
 		int saved = errno;
 
@@ -173,8 +190,9 @@ const char *engine_tracefs_dir(char *err, size_t errlen)
 	if (!dir) {
 		seterr(err, errlen, "tracefs was mounted but does not show in /proc/mounts");
 		errno = ENODEV;
+		return NULL;
 	}
-	return dir;
+	return tracefs_usable(dir, err, errlen);
 }
 
 /* ------------------------------------------------------------------ */

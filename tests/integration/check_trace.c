@@ -397,6 +397,37 @@ START_TEST(test_output_unwritable)
 }
 END_TEST
 
+START_TEST(test_not_root)
+{
+	struct tld t;
+	const char *args[] = { "-e", "sched/sched_process_exec", "-o", "-", NULL };
+	const char *err;
+
+	if (skip)
+		return;
+	ck_assert_int_eq(tld_run_as(&t, args, 65534, 0), 1);
+	err = tld_stderr(&t);
+	ck_assert_msg(strstr(err, "needs root"), "%s", err);
+	tld_cleanup(&t);
+}
+END_TEST
+
+START_TEST(test_fd_limit)
+{
+	struct tld t;
+	const char *args[] = { "-e", "syscalls/*", NULL };
+	const char *err;
+
+	if (skip)
+		return;
+	/* 720 tracepoints on every CPU cannot fit in 200 descriptors */
+	ck_assert_int_eq(tld_run_as(&t, args, 0, 200), 1);
+	err = tld_stderr(&t);
+	ck_assert_msg(strstr(err, "file descriptors") && strstr(err, "limit is 200"), "%s", err);
+	tld_cleanup(&t);
+}
+END_TEST
+
 static Suite *trace_suite(void)
 {
 	Suite *s = suite_create("trace");
@@ -409,6 +440,8 @@ static Suite *trace_suite(void)
 		{ "forced loss block", test_forced_loss_block },
 		{ "bad input", test_bad_input },
 		{ "output unwritable", test_output_unwritable },
+		{ "not root", test_not_root },
+		{ "fd limit", test_fd_limit },
 	};
 	size_t i;
 

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +29,7 @@ const char *itest_skip_reason(void)
 	return NULL;
 }
 
-static void tld_init(struct tld *t)
+void tld_init(struct tld *t)
 {
 	memset(t, 0, sizeof(*t));
 	snprintf(t->dir, sizeof(t->dir), "/tmp/tracelogd-itest.XXXXXX");
@@ -65,6 +68,21 @@ static pid_t tld_spawn(struct tld *t, const char *const *args)
 			dup2(fd, 2);
 			close(fd);
 		}
+		if (t->nofile) {
+			struct rlimit rl = { (rlim_t)t->nofile, (rlim_t)t->nofile };
+			struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+			struct __user_cap_data_struct d[2];
+
+			/* without CAP_SYS_RESOURCE the hard limit cannot be raised */
+			setrlimit(RLIMIT_NOFILE, &rl);
+			if (syscall(SYS_capget, &h, d) == 0) {
+				d[CAP_SYS_RESOURCE / 32].effective &= ~(1u << (CAP_SYS_RESOURCE % 32));
+				d[CAP_SYS_RESOURCE / 32].permitted &= ~(1u << (CAP_SYS_RESOURCE % 32));
+				syscall(SYS_capset, &h, d);
+			}
+		}
+		if (t->uid && setresuid(t->uid, t->uid, t->uid) < 0)
+			_exit(126);
 		{
 			union { const char **c; char **v; } u = { argv };
 
@@ -149,9 +167,16 @@ int tld_stop(struct tld *t)
 
 int tld_run(struct tld *t, const char *const *args)
 {
+	return tld_run_as(t, args, 0, 0);
+}
+
+int tld_run_as(struct tld *t, const char *const *args, uid_t uid, long nofile)
+{
 	int status;
 
 	tld_init(t);
+	t->uid = uid;
+	t->nofile = nofile;
 	t->pid = tld_spawn(t, args);
 	if (waitpid(t->pid, &status, 0) != t->pid)
 		return -1;

@@ -16,10 +16,15 @@ struct tld {
 	char dir[256];		/* a temporary directory, removed by tld_cleanup */
 	char log[300];
 	char err[300];
+	uid_t uid;		/* run as this user (0: as we are) */
+	long nofile;		/* RLIMIT_NOFILE, hard and soft, without CAP_SYS_RESOURCE */
 };
 
 /* itest_skip_reason - NULL when integration tests can run, else why not. */
 const char *itest_skip_reason(void);
+
+/* tld_init - a fresh temporary directory; tld_start and tld_run call it. */
+void tld_init(struct tld *t);
 
 /*
  * tld_start - run tracelogd with args (NULL-terminated) plus "-o LOG",
@@ -33,6 +38,12 @@ int tld_stop(struct tld *t);
 
 /* tld_run - run tracelogd to completion; returns the exit status. */
 int tld_run(struct tld *t, const char *const *args);
+
+/*
+ * tld_run_as - tld_run as user uid (0: as we are) with RLIMIT_NOFILE set to
+ * nofile (0: unchanged) and CAP_SYS_RESOURCE dropped, so it cannot raise it.
+ */
+int tld_run_as(struct tld *t, const char *const *args, uid_t uid, long nofile);
 
 void tld_cleanup(struct tld *t);
 
