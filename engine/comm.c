@@ -115,6 +115,20 @@ static void slot_push(struct comm_slot *s, uint64_t time, const char *name, size
 	s->n++;
 }
 
+/*
+ * Records reach us out of order across CPUs: a task's EXIT (read from its
+ * CPU's ring) may come before its FORK (read from its parent's).  A name
+ * dated after the recorded exit belongs to a new task that reuses the tid:
+ * only then are the dead task's names dropped.
+ */
+static void new_life(struct comm_slot *s, uint64_t time)
+{
+	if (s->exit_time && time > s->exit_time) {
+		s->n = 0;
+		s->exit_time = 0;
+	}
+}
+
 int comm_table_set(struct comm_table *t, uint32_t tid, uint64_t time,
 		   const char *name, size_t len)
 {
@@ -125,7 +139,7 @@ int comm_table_set(struct comm_table *t, uint32_t tid, uint64_t time,
 	s = comm_insert(t, tid);
 	if (!s)
 		return -ENOMEM;
-	s->exit_time = 0;
+	new_life(s, time);
 	slot_push(s, time, name, strnlen(name, len));
 	return 0;
 }
@@ -135,13 +149,6 @@ int comm_table_fork(struct comm_table *t, uint32_t ptid, uint32_t tid, uint64_t 
 	char name[COMM_LEN];
 
 	comm_table_get(t, ptid, time, name);
-	/* a reused tid starts a new life: drop the dead task's names */
-	{
-		struct comm_slot *s = comm_find(t, tid);
-
-		if (s && s->exit_time)
-			s->n = 0;
-	}
 	return comm_table_set(t, tid, time, name, COMM_LEN);
 }
 
@@ -149,7 +156,7 @@ void comm_table_exit(struct comm_table *t, uint32_t tid, uint64_t time)
 {
 	struct comm_slot *s = comm_find(t, tid);
 
-	if (s)
+	if (s && (time ? time : 1) > s->exit_time)
 		s->exit_time = time ? time : 1;
 }
 

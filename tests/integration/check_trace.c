@@ -220,6 +220,74 @@ START_TEST(test_exec)
 }
 END_TEST
 
+static void exec_storm(void *arg)
+{
+	int i, j;
+
+	(void)arg;
+	/* two parallel loops, so parent and child often sit on different CPUs */
+	for (j = 0; j < 2; j++) {
+		if (fork() == 0) {
+			for (i = 0; i < 300; i++) {
+				pid_t p = fork();
+
+				if (p == 0) {
+					execl("/bin/sh", "sh", "-c", "cat /dev/null", (char *)NULL);
+					_exit(127);
+				}
+				waitpid(p, NULL, 0);
+			}
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+}
+
+/*
+ * Every exec event carries the new name.  The task-name records of a
+ * child come from its CPU's ring and its FORK from its parent's: read in
+ * either order, the name at the time of the event must win.
+ */
+START_TEST(test_exec_storm_comm)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	const char *args[] = { "-e", "sched/sched_process_exec", NULL };
+	size_t i, n = 0, bad = 0;
+
+	if (skip)
+		return;
+	child_start(&c, exec_storm, NULL);
+	ck_assert_int_eq(tld_start(&t, args), 0);
+	child_run(&c);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	for (i = 0; i < l.n; i++) {
+		json_t *o = l.lines[i];
+		const char *file, *base, *comm;
+
+		if (strcmp(json_string_value(json_object_get(o, "type")), "event"))
+			continue;
+		file = json_string_value(json_object_get(json_object_get(o, "fields"), "filename"));
+		comm = json_string_value(json_object_get(o, "comm"));
+		base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		n++;
+		if (strncmp(comm, base, 15) || strlen(comm) != (strlen(base) < 15 ? strlen(base) : 15)) {
+			if (bad++ < 5)
+				printf("exec of %s logged with comm %s\n", file, comm);
+		}
+	}
+	printf("exec storm: %zu exec events, %zu with a stale comm\n", n, bad);
+	ck_assert_uint_ge(n, 600);
+	ck_assert_uint_eq(bad, 0);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
 START_TEST(test_all_syscalls)
 {
 	struct tld t;
@@ -435,6 +503,7 @@ static Suite *trace_suite(void)
 		{ "getppid exact", test_getppid_exact },
 		{ "comm rename", test_comm_rename },
 		{ "exec", test_exec },
+		{ "exec storm comm", test_exec_storm_comm },
 		{ "all syscalls", test_all_syscalls },
 		{ "forced loss", test_forced_loss },
 		{ "forced loss block", test_forced_loss_block },

@@ -71,6 +71,33 @@ START_TEST(test_fork_exit)
 }
 END_TEST
 
+/*
+ * The order the reader sees across CPUs: the child's COMM and EXIT (its
+ * CPU) before its FORK (the parent's CPU).  Found by the exec test under
+ * load: the late FORK took the exit for a reused tid and dropped "cat".
+ */
+START_TEST(test_out_of_order)
+{
+	comm_table_set(&t, 902, 100, "sh", 2);
+	comm_table_set(&t, 904, 855, "cat", 3);
+	comm_table_exit(&t, 904, 990);
+	comm_table_fork(&t, 902, 904, 763);
+	ck_assert_str_eq(get(904, 894), "cat");
+	ck_assert_str_eq(get(904, 800), "sh");
+	/* a later task with the same tid starts afresh */
+	comm_table_fork(&t, 902, 904, 2000);
+	comm_table_set(&t, 904, 2100, "ls", 2);
+	ck_assert_str_eq(get(904, 2050), "sh");
+	ck_assert_str_eq(get(904, 2200), "ls");
+	ck_assert_str_eq(get(904, 894), "sh");	/* the old life is forgotten */
+	/* an EXIT read late never moves the exit time back */
+	comm_table_exit(&t, 904, 3000);
+	comm_table_exit(&t, 904, 990);
+	comm_table_expire(&t, 2500);
+	ck_assert_str_eq(get(904, 2200), "ls");
+}
+END_TEST
+
 START_TEST(test_many)
 {
 	uint32_t tid;
@@ -118,6 +145,7 @@ static Suite *comm_suite(void)
 		{ "rename", test_rename_by_time },
 		{ "truncate", test_truncate },
 		{ "fork exit", test_fork_exit },
+		{ "out of order", test_out_of_order },
 		{ "many", test_many },
 		{ "seed", test_seed },
 	};
