@@ -16,6 +16,7 @@
 
 struct comm_slot {
 	uint32_t tid;			/* 0: empty */
+	uint32_t tgid;			/* its process, 0: unknown */
 	uint8_t n;			/* names in hist */
 	uint64_t exit_time;		/* 0: alive */
 	struct {
@@ -37,6 +38,9 @@ void comm_table_fini(struct comm_table *t);
 int comm_table_set(struct comm_table *t, uint32_t tid, uint64_t time,
 		   const char *name, size_t len);
 
+/* comm_table_set_tgid - tid belongs to process tgid (0 is ignored). */
+void comm_table_set_tgid(struct comm_table *t, uint32_t tid, uint32_t tgid);
+
 /* comm_table_fork - child inherits parent's name at time. */
 int comm_table_fork(struct comm_table *t, uint32_t ptid, uint32_t tid, uint64_t time);
 
@@ -49,6 +53,13 @@ void comm_table_exit(struct comm_table *t, uint32_t tid, uint64_t time);
  */
 void comm_table_get(const struct comm_table *t, uint32_t tid, uint64_t time,
 		    char out[COMM_LEN]);
+
+/*
+ * comm_table_get_task - comm_table_get, and the tid's process in *tgid
+ * (0 when unknown), with one look-up.
+ */
+void comm_table_get_task(const struct comm_table *t, uint32_t tid, uint64_t time,
+			 char out[COMM_LEN], uint32_t *tgid);
 
 /* comm_table_expire - forget tasks that exited before `before`. */
 void comm_table_expire(struct comm_table *t, uint64_t before);

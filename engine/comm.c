@@ -160,19 +160,39 @@ void comm_table_exit(struct comm_table *t, uint32_t tid, uint64_t time)
 		s->exit_time = time ? time : 1;
 }
 
-void comm_table_get(const struct comm_table *t, uint32_t tid, uint64_t time,
-		    char out[COMM_LEN])
+void comm_table_get_task(const struct comm_table *t, uint32_t tid, uint64_t time,
+			 char out[COMM_LEN], uint32_t *tgid)
 {
 	const struct comm_slot *s = comm_find(t, tid);
 	int i;
 
 	memset(out, 0, COMM_LEN);
+	*tgid = s ? s->tgid : 0;
 	if (!s || !s->n)
 		return;
 	for (i = s->n - 1; i > 0; i--)
 		if (s->hist[i].time <= time)
 			break;
 	memcpy(out, s->hist[i].name, COMM_LEN);
+}
+
+void comm_table_get(const struct comm_table *t, uint32_t tid, uint64_t time,
+		    char out[COMM_LEN])
+{
+	uint32_t tgid;
+
+	comm_table_get_task(t, tid, time, out, &tgid);
+}
+
+void comm_table_set_tgid(struct comm_table *t, uint32_t tid, uint32_t tgid)
+{
+	struct comm_slot *s;
+
+	if (!tid || !tgid)
+		return;
+	s = comm_insert(t, tid);
+	if (s)
+		s->tgid = tgid;
 }
 
 static void comm_remove_at(struct comm_table *t, size_t i)
@@ -245,6 +265,8 @@ int comm_table_seed(struct comm_table *t, const char *proc)
 				len--;
 			if (comm_table_set(t, (uint32_t)strtoul(te->d_name, NULL, 10), 0, name, (size_t)len) == 0)
 				n++;
+			comm_table_set_tgid(t, (uint32_t)strtoul(te->d_name, NULL, 10),
+					   (uint32_t)strtoul(de->d_name, NULL, 10));
 		}
 		closedir(td);
 	}

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,67 @@ START_TEST(test_getppid_exact)
 		ck_assert_uint_eq(n, STORM_N);
 	else
 		ck_assert_uint_ge(n + lost, STORM_N);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+END_TEST
+
+static long thread_tid;
+
+static void *thread_storm(void *arg)
+{
+	(void)arg;
+	thread_tid = syscall(SYS_gettid);
+	getppid_storm((void *)1000L);
+	return NULL;
+}
+
+static void threaded_storm(void *arg)
+{
+	pthread_t t;
+	int fd = (int)(long)arg;
+
+	/* threads started after tracing: their pid comes from the FORK record */
+	pthread_create(&t, NULL, thread_storm, NULL);
+	pthread_join(t, NULL);
+	if (write(fd, &thread_tid, sizeof(thread_tid)) != (ssize_t)sizeof(thread_tid))
+		_exit(1);
+}
+
+/* pid is the process, tid the thread, for a thread born while tracing */
+START_TEST(test_thread_ids)
+{
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	const char *args[] = { "-e", "syscalls/sys_enter_getppid", NULL };
+	long tid = 0;
+	size_t i, n = 0;
+	int p[2];
+
+	if (skip)
+		return;
+	ck_assert_int_eq(pipe(p), 0);
+	child_start(&c, threaded_storm, (void *)(long)p[1]);
+	close(p[1]);
+	ck_assert_int_eq(tld_start(&t, args), 0);
+	child_run(&c);
+	ck_assert_int_eq(read(p[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
+	close(p[0]);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	for (i = 0; i < l.n; i++) {
+		json_t *o = l.lines[i];
+
+		if (json_integer_value(json_object_get(o, "tid")) != tid)
+			continue;
+		n++;
+		ck_assert_int_eq(json_integer_value(json_object_get(o, "pid")), c.pid);
+		ck_assert_str_eq(json_string_value(json_object_get(o, "comm")), "check_trace");
+	}
+	ck_assert_int_ne(tid, c.pid);
+	ck_assert_uint_eq(n, 1000);
 	tlog_free(&l);
 	tld_cleanup(&t);
 }
@@ -502,6 +564,7 @@ static Suite *trace_suite(void)
 	struct { const char *name; const TTest *t; } cases[] = {
 		{ "getppid exact", test_getppid_exact },
 		{ "comm rename", test_comm_rename },
+		{ "thread ids", test_thread_ids },
 		{ "exec", test_exec },
 		{ "exec storm comm", test_exec_storm_comm },
 		{ "all syscalls", test_all_syscalls },
