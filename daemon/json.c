@@ -133,23 +133,6 @@ int json_put_hex(struct jbuf *b, uint64_t v)
 #define ONES	0x0101010101010101ull
 #define HIGHS	0x8080808080808080ull
 
-static inline uint64_t load64(const unsigned char *s)
-{
-	uint64_t w;
-
-	memcpy(&w, s, sizeof(w));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-/* index of the first matching byte of a nonzero mask */
-static inline size_t swar_first(uint64_t m)
-{
-	return (size_t)__builtin_ctzll(m) >> 3;
-}
-
 /* bytes < n, for n <= 0x80 */
 static inline uint64_t swar_below(uint64_t w, unsigned n)
 {
@@ -174,22 +157,13 @@ static inline uint64_t swar_unclean(uint64_t w)
 }
 
 /*
- * The end of a string, s[i..n) with 0 < n - i < 8 <= n: test the last
- * eight bytes shifted so that s[i] is the lowest.  The zero bytes shifted
- * in count as matches (both classes include 00), so the answer is the
- * offset from i of the first unclean byte, n - i when there is none.
- */
-static inline size_t swar_tail_unclean(const unsigned char *s, size_t n, size_t i)
-{
-	return swar_first(swar_unclean(load64(s + n - 8) >> (8 * (i - (n - 8)))));
-}
-
-/*
  * Blocks: sixteen bytes with SSE2 (part of x86-64, so always there),
  * SWAR words elsewhere, or on x86-64 when built with -DJSON_NO_SSE2 (to
  * test them).  blk_unclean/blk_escapable give a nonzero mask when the
- * block at s holds such a byte, blk_first the offset of the first;
- * blk_tail_* answer as swar_tail_* for 0 < n - i < BLK <= n.
+ * block at s holds such a byte, blk_first the offset of the first.
+ * blk_tail_*(s, n, i), for 0 < n - i < BLK <= n, give the offset from i of
+ * the first such byte of s[i..n), or n - i: they test the last block of
+ * the string, shifted past the bytes before i that it overlaps.
  */
 #ifdef JSON_SSE2
 #define BLK	16
@@ -200,9 +174,9 @@ static inline __m128i blk_load(const unsigned char *s)
 	return _mm_loadu_si128((const __m128i *)s);
 }
 
-static inline blkmask_t blk_unclean(const unsigned char *s)
+static inline blkmask_t blk_unclean_x(__m128i x)
 {
-	__m128i x = blk_load(s), m;
+	__m128i m;
 
 	/* signed compare: 80..FF are negative, so one test takes 00..1F and them */
 	m = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
@@ -210,6 +184,11 @@ static inline blkmask_t blk_unclean(const unsigned char *s)
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
 	return (blkmask_t)_mm_movemask_epi8(m);
+}
+
+static inline blkmask_t blk_unclean(const unsigned char *s)
+{
+	return blk_unclean_x(blk_load(s));
 }
 
 static inline blkmask_t blk_escapable(const unsigned char *s)
@@ -248,6 +227,34 @@ static inline size_t blk_tail_escapable(const unsigned char *s, size_t n, size_t
 
 #define BLK	8
 typedef uint64_t blkmask_t;
+
+static inline uint64_t load64(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* index of the first matching byte of a nonzero mask */
+static inline size_t swar_first(uint64_t m)
+{
+	return (size_t)__builtin_ctzll(m) >> 3;
+}
+
+/*
+ * The end of a string, s[i..n) with 0 < n - i < 8 <= n: test the last
+ * eight bytes shifted so that s[i] is the lowest.  The zero bytes shifted
+ * in count as matches (both classes include 00), so the answer is the
+ * offset from i of the first unclean byte, n - i when there is none.
+ */
+static inline size_t swar_tail_unclean(const unsigned char *s, size_t n, size_t i)
+{
+	return swar_first(swar_unclean(load64(s + n - 8) >> (8 * (i - (n - 8)))));
+}
 
 static inline uint64_t swar_escapable(uint64_t w)
 {
@@ -573,16 +580,25 @@ static inline size_t str_clean_prefix(const unsigned char *s, size_t n)
 		}
 		return i == n ? n : i + blk_tail_unclean(s, n, i);
 	}
-#if BLK > 8
-	/* 8..15 bytes (a task's comm is up to 15): two SWAR words */
+	/* 8..15 bytes (a task's comm is up to 15): the first and last eight */
 	if (n >= 8) {
+#ifdef JSON_SSE2
+		__m128i x = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)s),
+					       _mm_loadl_epi64((const __m128i *)(s + n - 8)));
+		blkmask_t m8 = blk_unclean_x(x);
+
+		if (!m8)
+			return n;
+		i = blk_first(m8);
+		return i < 8 ? i : n - 8 + (i - 8);
+#else
 		uint64_t w = swar_unclean(load64(s));
 
 		if (w)
 			return swar_first(w);
 		return n == 8 ? 8 : 8 + swar_tail_unclean(s, n, 8);
-	}
 #endif
+	}
 	/* 4..7 bytes: two overlapping halves in one word; 1..3: first, middle, last */
 	if (n >= 4) {
 		uint32_t lo, hi;

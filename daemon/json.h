@@ -127,8 +127,6 @@ static inline int json_put_raw(struct jbuf *b, const char *s, size_t n)
  */
 int json_put_str(struct jbuf *b, const char *s, size_t n);
 
-
-
 /*
  * json_put_hex - append v as a JSON string of lowercase hex with a "0x"
  * prefix and no leading zeros: "0x0", "0x1f", "0xffffffffffffffff".
@@ -208,7 +206,6 @@ static inline int json_put_s64(struct jbuf *b, int64_t v)
 	json_u64_write(b->p + b->len, u);
 	return 0;
 }
-
 
 #define JSON_RFC3339_LEN	30	/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" */
 
