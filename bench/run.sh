@@ -2,6 +2,7 @@
 # bench/run.sh - tracelogd against perf on the same event storm, same run.
 #
 # usage: bench/run.sh [-n CALLS] [-r RUNS] [-e EXECS] [-p RING_PAGES] [-b BUILD]
+#                     [-l SECONDS]
 #
 # A generator pinned to CPU 0 makes CALLS getppid(2) calls; each consumer is
 # pinned to CPU 1:
@@ -20,13 +21,15 @@ RUNS=3
 EXECS=2000
 PAGES=256
 BUILD=build
-while getopts "n:r:e:p:b:" o; do
+LONG=0
+while getopts "n:r:e:p:b:l:" o; do
 	case $o in
 	n) CALLS=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
 	e) EXECS=$OPTARG ;;
 	p) PAGES=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
+	l) LONG=$OPTARG ;;
 	*) echo "usage: $0 [-n CALLS] [-r RUNS] [-e EXECS] [-p RING_PAGES] [-b BUILD]" >&2; exit 2 ;;
 	esac
 done
@@ -192,6 +195,36 @@ run_startup() {
 	rm -f "$TMP/s.jsonl"
 }
 
+run_long() {
+	local gp tp i rss0 rss fds lost t=0
+
+	time_start "$TMP/l.time" "$TLD" -e syscalls/sys_enter_getppid -o /dev/null
+	sleep 1
+	tp=$(child_of $CHILD)
+	taskset -c 0 "$GEN" 100000000000 >/dev/null &
+	gp=$!
+	echo "long storm: seconds rss_kb fds" >"$TMP/long.txt"
+	while [ $t -lt "$LONG" ]; do
+		sleep 10
+		t=$((t + 10))
+		rss=$(awk '/VmRSS/ { print $2 }' "/proc/$tp/status")
+		fds=$(ls "/proc/$tp/fd" | wc -l)
+		echo "$t $rss $fds" >>"$TMP/long.txt"
+		[ -z "${rss0:-}" ] && rss0=$rss
+	done
+	kill -KILL "$gp"
+	wait "$gp" 2>/dev/null
+	kill -INT "$tp"
+	wait "$CHILD"
+	CHILD=""
+	echo
+	echo "long storm, $LONG s, tracelogd → /dev/null, samples every 10 s (s rss_kb fds):"
+	tail -n +2 "$TMP/long.txt" | tr '\n' ';'
+	echo
+	awk 'NR == 1 { next } NR == 2 { first = $2 } { last = $2 } $2 + 0 > max { max = $2 + 0 }
+	     END { printf "RSS first %d KiB (at 10 s), last %d KiB, max %d KiB, growth %.2f%%\n", first, last, max, (last - first) * 100 / first }' "$TMP/long.txt"
+}
+
 for r in $(seq 1 "$RUNS"); do
 	run_getppid "$r"
 	run_exec
@@ -206,7 +239,7 @@ summ() {
 	echo "$vals" | awk '{ v[NR] = $1 } END {
 		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		if (v[1] == v[NR]) printf "%s", fmt(med); else printf "%s (%s–%s)", fmt(med), fmt(v[1]), fmt(v[NR]) }
-		function fmt(x) { return (x == int(x)) ? sprintf("%d", x) : sprintf("%.3g", x) }'
+		function fmt(x) { return (x == int(x) || x >= 100) ? sprintf("%.0f", x) : sprintf("%.3g", x) }'
 }
 med() {
 	awk -v c="$1" -v m="$2" '$1 == c && $2 == m { print $3 }' "$RES" | sort -g |
@@ -231,5 +264,7 @@ echo "perf record + perf script / tracelogd = $(echo "$sc $tc" | awk '{ printf "
 echo "tracelogd RSS while tracing (VmRSS at the end of the storm): $(summ tracelogd rss_live_kb) KiB."
 echo
 echo "exec storm: $EXECS fork+exec of /bin/true, µs per exec: baseline $(summ exec_baseline us), tracelogd $(summ exec_tracelogd us), perf record $(summ exec_perf_record us); tracelogd exec events $(summ exec_tracelogd events), lost $(summ exec_tracelogd lost)."
+echo
+[ "$LONG" -gt 0 ] && run_long
 echo
 echo "start-up with every syscalls/* tracepoint ($(summ startup tracepoints) tracepoints) enabled and tracing: $(summ startup ms) ms."
