@@ -41,6 +41,7 @@
 #include <tracefs.h>
 
 #include "engine.h"
+#include "err-private.h"
 #include "event-private.h"
 #include "comm-private.h"
 #include "queue-private.h"
@@ -116,19 +117,6 @@ const char *engine_stage_name(enum engine_stage stage)
 	return "unknown";
 }
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 /* ------------------------------------------------------------------ */
 /* tracefs                                                             */
@@ -164,11 +152,11 @@ static const char *tracefs_usable(const char *dir, char *err, size_t errlen)
 		return dir;
 	saved = errno;
 	if (saved == EACCES || saved == EPERM)
-		seterr(err, errlen,
+		engine_seterr(err, errlen,
 		       "permission denied on tracefs (%s): tracelogd needs root, or CAP_SYS_ADMIN and CAP_PERFMON",
 		       dir);
 	else
-		seterr(err, errlen, "tracefs (%s): %s", dir, strerror(saved));
+		engine_seterr(err, errlen, "tracefs (%s): %s", dir, strerror(saved));
 	errno = saved;
 	return NULL;
 }
@@ -182,7 +170,7 @@ const char *engine_tracefs_dir(char *err, size_t errlen)
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0) {
 		int saved = errno;
 
-		seterr(err, errlen,
+		engine_seterr(err, errlen,
 		       "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
 		       strerror(saved));
 		errno = saved;
@@ -190,7 +178,7 @@ const char *engine_tracefs_dir(char *err, size_t errlen)
 	}
 	dir = tracefs_mounted();
 	if (!dir) {
-		seterr(err, errlen, "tracefs was mounted but does not show in /proc/mounts");
+		engine_seterr(err, errlen, "tracefs was mounted but does not show in /proc/mounts");
 		errno = ENODEV;
 		return NULL;
 	}
@@ -205,7 +193,7 @@ struct engine *engine_new(const struct engine_opts *opts, char *err, size_t errl
 	struct engine *e = calloc(1, sizeof(*e));
 
 	if (!e) {
-		seterr(err, errlen, "out of memory");
+		engine_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (opts)
@@ -219,13 +207,13 @@ struct engine *engine_new(const struct engine_opts *opts, char *err, size_t errl
 	if (!e->opts.timeout_ms)
 		e->opts.timeout_ms = 100;
 	if (e->opts.ring_pages & (e->opts.ring_pages - 1)) {
-		seterr(err, errlen, "ring_pages %u is not a power of two", e->opts.ring_pages);
+		engine_seterr(err, errlen, "ring_pages %u is not a power of two", e->opts.ring_pages);
 		free(e);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (e->opts.workers > 256) {
-		seterr(err, errlen, "workers %u: at most 256", e->opts.workers);
+		engine_seterr(err, errlen, "workers %u: at most 256", e->opts.workers);
 		free(e);
 		errno = EINVAL;
 		return NULL;
@@ -252,7 +240,7 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 	size_t i;
 
 	if (e->running) {
-		seterr(err, errlen, "%s/%s: the engine is running", system, name);
+		engine_seterr(err, errlen, "%s/%s: the engine is running", system, name);
 		errno = EBUSY;
 		return NULL;
 	}
@@ -263,7 +251,7 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 	if (!text) {
 		int saved = errno ? errno : ENOENT;
 
-		seterr(err, errlen, "%s/%s: no such event (%s)", system, name, strerror(saved));
+		engine_seterr(err, errlen, "%s/%s: no such event (%s)", system, name, strerror(saved));
 		errno = saved;
 		return NULL;
 	}
@@ -272,7 +260,7 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 	if (!ev)
 		return NULL;
 	if (ev->id > 65535) {
-		seterr(err, errlen, "%s/%s: event id %u out of range", system, name, ev->id);
+		engine_seterr(err, errlen, "%s/%s: event id %u out of range", system, name, ev->id);
 		engine_event_free(ev);
 		errno = ERANGE;
 		return NULL;
@@ -296,7 +284,7 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 	return ev;
 nomem:
 	engine_event_free(ev);
-	seterr(err, errlen, "out of memory");
+	engine_seterr(err, errlen, "out of memory");
 	errno = ENOMEM;
 	return NULL;
 }
@@ -751,7 +739,7 @@ static int raise_nofile(struct engine *e, char *err, size_t errlen)
 		rl.rlim_cur = need;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 			getrlimit(RLIMIT_NOFILE, &rl);
-			seterr(err, errlen,
+			engine_seterr(err, errlen,
 			       "%zu events on %u CPUs need %llu file descriptors but the limit is %llu (raise LimitNOFILE or ulimit -n)",
 			       e->nr_events, e->nr_cpus, (unsigned long long)need,
 			       (unsigned long long)rl.rlim_max);
@@ -803,12 +791,12 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 	c->owner_fd = perf_open(&a, c->cpu, -1);
 	if (c->owner_fd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "perf_event_open (cpu %d): %s", c->cpu, open_error(errno));
+		engine_seterr(err, errlen, "perf_event_open (cpu %d): %s", c->cpu, open_error(errno));
 		return ret;
 	}
 	ret = map_ring(e, c->owner_fd, e->opts.ring_pages, &c->ring);
 	if (ret < 0) {
-		seterr(err, errlen, "mmap of a %u-page ring on cpu %d: %s (perf_event_mlock_kb too low?)",
+		engine_seterr(err, errlen, "mmap of a %u-page ring on cpu %d: %s (perf_event_mlock_kb too low?)",
 		       e->opts.ring_pages, c->cpu, strerror(-ret));
 		return ret;
 	}
@@ -827,12 +815,12 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 	c->side_fd = perf_open(&a, c->cpu, -1);
 	if (c->side_fd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "perf_event_open (task names, cpu %d): %s", c->cpu, open_error(errno));
+		engine_seterr(err, errlen, "perf_event_open (task names, cpu %d): %s", c->cpu, open_error(errno));
 		return ret;
 	}
 	ret = map_ring(e, c->side_fd, SIDEBAND_PAGES, &c->side);
 	if (ret < 0) {
-		seterr(err, errlen, "mmap of the task-name ring on cpu %d: %s", c->cpu, strerror(-ret));
+		engine_seterr(err, errlen, "mmap of the task-name ring on cpu %d: %s", c->cpu, strerror(-ret));
 		return ret;
 	}
 
@@ -870,19 +858,19 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 		}
 		if (c->fds[i] < 0) {
 			ret = -errno;
-			seterr(err, errlen, "perf_event_open %s (cpu %d): %s",
+			engine_seterr(err, errlen, "perf_event_open %s (cpu %d): %s",
 			       ev->fullname, c->cpu, open_error(errno));
 			return ret;
 		}
 		if (ioctl(c->fds[i], PERF_EVENT_IOC_SET_OUTPUT, c->owner_fd) < 0) {
 			ret = -errno;
-			seterr(err, errlen, "%s: redirecting into the cpu %d ring: %s",
+			engine_seterr(err, errlen, "%s: redirecting into the cpu %d ring: %s",
 			       ev->fullname, c->cpu, strerror(errno));
 			return ret;
 		}
 		if (ev->filter && ioctl(c->fds[i], PERF_EVENT_IOC_SET_FILTER, ev->filter) < 0) {
 			ret = -errno;
-			seterr(err, errlen, "%s: the kernel rejected the filter \"%s\": %s",
+			engine_seterr(err, errlen, "%s: the kernel rejected the filter \"%s\": %s",
 			       ev->fullname, ev->filter, strerror(errno));
 			return ret;
 		}
@@ -992,19 +980,19 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	if (e->running)
 		return -EBUSY;
 	if (!e->nr_events) {
-		seterr(err, errlen, "no events to trace");
+		engine_seterr(err, errlen, "no events to trace");
 		return -EINVAL;
 	}
 	n = online_cpus(&cpus);
 	if (n <= 0) {
-		seterr(err, errlen, "cannot read the online CPUs: %s", strerror(n ? -n : EIO));
+		engine_seterr(err, errlen, "cannot read the online CPUs: %s", strerror(n ? -n : EIO));
 		return n ? n : -EIO;
 	}
 	e->cpus = calloc((size_t)n, sizeof(*e->cpus));
 	e->workers = calloc(e->opts.workers, sizeof(*e->workers));
 	if (!e->cpus || !e->workers) {
 		free(cpus);
-		seterr(err, errlen, "out of memory");
+		engine_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	e->nr_cpus = (unsigned)n;
@@ -1022,7 +1010,7 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	e->gofd = eventfd(0, EFD_CLOEXEC);
 	if (e->epfd < 0 || e->stopfd < 0 || e->gofd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "epoll/eventfd: %s", strerror(errno));
+		engine_seterr(err, errlen, "epoll/eventfd: %s", strerror(errno));
 		goto fail;
 	}
 	memset(&ee, 0, sizeof(ee));
@@ -1041,7 +1029,7 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 				struct rlimit rl;
 
 				getrlimit(RLIMIT_NOFILE, &rl);
-				seterr(err, errlen,
+				engine_seterr(err, errlen,
 				       "too many open files: %zu events on %u CPUs need about %zu descriptors, the limit is %llu (raise LimitNOFILE or ulimit -n)",
 				       e->nr_events, e->nr_cpus,
 				       (size_t)e->nr_cpus * (e->nr_events + 2),
@@ -1057,7 +1045,7 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		w->index = i;
 		ret = engine_queue_init(&w->q, (size_t)e->opts.queue_depth * 128);
 		if (ret < 0) {
-			seterr(err, errlen, "out of memory for the queues");
+			engine_seterr(err, errlen, "out of memory for the queues");
 			goto fail;
 		}
 	}
@@ -1080,7 +1068,7 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
-		seterr(err, errlen, "cannot start threads: %s", strerror(-ret));
+		engine_seterr(err, errlen, "cannot start threads: %s", strerror(-ret));
 		goto fail;
 	}
 	e->running = true;

@@ -40,6 +40,7 @@
 
 #include <event-parse.h>
 
+#include "err-private.h"
 #include "event-private.h"
 
 /* A record is at most 64 KiB (perf_event_header.size is a u16). */
@@ -48,19 +49,6 @@
 /* libtraceevent's tokenizer keeps its input in static variables. */
 static pthread_mutex_t event_tep_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 /* ------------------------------------------------------------------ */
 /* C types                                                             */
@@ -387,7 +375,7 @@ static int field_compile(struct engine_field *f, const struct tep_format_field *
 		elem[n] = '\0';
 		ctype_normalize(elem, norm, sizeof(norm));
 		if (size != 4) {
-			seterr(err, errlen, "field %s: a %s field must have size 4, not %u",
+			engine_seterr(err, errlen, "field %s: a %s field must have size 4, not %u",
 			       tf->name, f->relative ? "__rel_loc" : "__data_loc", size);
 			return -EINVAL;
 		}
@@ -505,14 +493,14 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 	int ret = -EINVAL, r, k;
 
 	if (!system || !*system || !format) {
-		seterr(err, errlen, "no system name or no format text");
+		engine_seterr(err, errlen, "no system name or no format text");
 		goto fail;
 	}
 	/* a caller may count the terminating NUL; any other NUL is garbage */
 	while (len && format[len - 1] == '\0')
 		len--;
 	if (!len || memchr(format, '\0', len)) {
-		seterr(err, errlen, "%s: the format text is empty or holds a NUL byte", system);
+		engine_seterr(err, errlen, "%s: the format text is empty or holds a NUL byte", system);
 		goto fail;
 	}
 	text = strndup(format, len);
@@ -521,7 +509,7 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 	if (scan_text(text, &sc) < 0)
 		goto nomem;
 	if (!sc.has_name || !sc.has_id || !sc.has_format) {
-		seterr(err, errlen, "%s: the format text has no %s line", system,
+		engine_seterr(err, errlen, "%s: the format text has no %s line", system,
 		       !sc.has_name ? "\"name:\"" : !sc.has_id ? "\"ID:\" (or no number in it)" :
 		       "\"format:\"");
 		goto fail;
@@ -543,12 +531,12 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 		char msg[128] = "";
 
 		tep_strerror(tep, (enum tep_errno)r, msg, sizeof(msg));
-		seterr(err, errlen, "%s: libtraceevent cannot parse the format (%s)", system,
+		engine_seterr(err, errlen, "%s: libtraceevent cannot parse the format (%s)", system,
 		       r ? msg : "no event");
 		goto fail;
 	}
 	if (tev->id < 0 || (unsigned long long)tev->id != sc.id) {
-		seterr(err, errlen, "%s/%s: ID %llu out of range", system, tev->name, sc.id);
+		engine_seterr(err, errlen, "%s/%s: ID %llu out of range", system, tev->name, sc.id);
 		goto fail;
 	}
 
@@ -558,7 +546,7 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 		for (tf = lists[k]; tf; tf = tf->next)
 			nr++;
 	if (nr != sc.nr) {
-		seterr(err, errlen, "%s/%s: field line %zu of %zu does not parse", system,
+		engine_seterr(err, errlen, "%s/%s: field line %zu of %zu does not parse", system,
 		       tev->name, nr + 1, sc.nr);
 		goto fail;
 	}
@@ -599,7 +587,7 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 			    s->size != (unsigned long long)tf->size ||
 			    s->offset > EVENT_MAX_END || s->size > EVENT_MAX_END ||
 			    s->offset + s->size > EVENT_MAX_END) {
-				seterr(err, errlen,
+				engine_seterr(err, errlen,
 				       "%s/%s: field %s: offset %llu + size %llu is out of range (max %u)",
 				       system, tev->name, tf->name, s->offset, s->size,
 				       EVENT_MAX_END);
@@ -622,7 +610,7 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 		const struct engine_field *f = &ev->fields[i];
 
 		if (!strcmp(f->name, "common_type") && (f->offset != 0 || f->size != 2)) {
-			seterr(err, errlen, "%s: common_type is not a u16 at offset 0",
+			engine_seterr(err, errlen, "%s: common_type is not a u16 at offset 0",
 			       ev->fullname);
 			goto fail;
 		}
@@ -636,7 +624,7 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 
 nomem:
 	ret = -ENOMEM;
-	seterr(err, errlen, "out of memory");
+	engine_seterr(err, errlen, "out of memory");
 fail:
 	engine_event_free(ev);
 	tep_free(tep);
