@@ -46,6 +46,7 @@
 #include "comm-private.h"
 #include "queue-private.h"
 #include "ring-private.h"
+#include "sample-private.h"
 
 #define SIDEBAND_PAGES	64
 #define KICK_EVERY	256		/* records between consumer wake-ups */
@@ -348,42 +349,20 @@ static inline void lost_add(struct engine_cpu *c, enum engine_stage s, uint64_t 
 static void reader_sample(struct engine *e, struct engine_cpu *c,
 			  const struct perf_event_header *hdr)
 {
-	const unsigned char *p = (const unsigned char *)hdr;
-	struct engine_event *ev = NULL;
+	struct engine_sample smp;
+	struct engine_event *ev;
 	struct engine_worker *w;
 	struct engine_record *rec;
-	uint32_t raw_size, pid = 0, tid, off = 8, tgid;
-	uint64_t time;
-	uint16_t type;
-	int32_t common_pid;
+	uint32_t tgid;
 
-	if (e->sample_tid) {
-		if (hdr->size < 16)
-			goto invalid;
-		memcpy(&pid, p + 8, 4);
-		memcpy(&tid, p + 12, 4);
-		off = 16;
-	}
-	if (hdr->size < off + 12)
+	if (engine_sample_parse(hdr, e->sample_tid, &smp) < 0)
 		goto invalid;
-	memcpy(&time, p + off, 8);
-	memcpy(&raw_size, p + off + 8, 4);
-	off += 12;
-	if (raw_size > (uint32_t)hdr->size - off || raw_size < 8)
+	ev = engine_sample_event(&smp, e->by_id, e->max_id);
+	if (!ev)
 		goto invalid;
-	memcpy(&type, p + off, 2);
-	if (type < e->max_id)
-		ev = e->by_id[type];
-	if (!ev || raw_size < ev->min_size)
-		goto invalid;
-
-	if (!e->sample_tid) {
-		memcpy(&common_pid, p + off + 4, 4);
-		tid = (uint32_t)common_pid;
-	}
-	w = worker_for(e, tid);
+	w = worker_for(e, smp.tid);
 	for (;;) {
-		rec = engine_queue_reserve(&w->q, sizeof(*rec) + raw_size);
+		rec = engine_queue_reserve(&w->q, sizeof(*rec) + smp.raw_size);
 		if (rec)
 			break;
 		if (e->opts.overflow == ENGINE_OVERFLOW_DROP) {
@@ -391,17 +370,17 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 			return;
 		}
 		w->pending = 0;
-		engine_queue_wait_space(&w->q, sizeof(*rec) + raw_size);
+		engine_queue_wait_space(&w->q, sizeof(*rec) + smp.raw_size);
 	}
 	rec->event = ev;
-	rec->time = time;
-	rec->tid = tid;
+	rec->time = smp.time;
+	rec->tid = smp.tid;
 	rec->cpu = (uint32_t)c->cpu;
-	rec->raw_size = raw_size;
-	comm_table_get_task(&e->comm, tid, time, rec->comm, &tgid);
+	rec->raw_size = smp.raw_size;
+	comm_table_get_task(&e->comm, smp.tid, smp.time, rec->comm, &tgid);
 	/* a task we never heard of (its FORK lost): its own thread id */
-	rec->pid = e->sample_tid ? pid : (tgid ? tgid : tid);
-	memcpy(rec->raw, p + off, raw_size);
+	rec->pid = e->sample_tid ? smp.pid : (tgid ? tgid : smp.tid);
+	memcpy(rec->raw, smp.raw, smp.raw_size);
 	engine_queue_commit(&w->q);
 	if (++w->pending >= KICK_EVERY) {
 		w->pending = 0;
@@ -409,8 +388,8 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 	}
 	__atomic_store_n(&ev->count, ev->count + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->samples, e->samples + 1, __ATOMIC_RELAXED);
-	if (time > e->last_time)
-		e->last_time = time;
+	if (smp.time > e->last_time)
+		e->last_time = smp.time;
 	return;
 invalid:
 	lost_add(c, ENGINE_STAGE_INVALID, 1);
