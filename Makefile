@@ -10,15 +10,15 @@ CC       ?= cc
 
 # Debian packages the build and the tests need (make deps installs them).
 DEB_PKGS := gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev check \
-	    libjansson-dev jq
-PKG_LIBS := libtraceevent libtracefs libelf
+	    libjansson-dev jq libinih-dev
+PKG_LIBS := libtraceevent libtracefs libelf inih
 PKG_TEST := check jansson
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DTRACELOGD_VERSION='"$(VERSION)"' \
-	    -MMD -MP -pthread -Iengine -Iprobes -Idaemon
+	    -MMD -MP -pthread -Iengine -Iprobes -Idaemon -Iconf
 LDFLAGS  += -pthread
 ifdef WERROR
 CFLAGS   += -Werror
@@ -36,6 +36,7 @@ endef
 
 ENGINE_SRC := $(wildcard engine/*.c)
 PROBES_SRC := $(wildcard probes/*.c)
+CONF_SRC   := $(wildcard conf/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 ITEST_SRC  := $(wildcard tests/integration/check_*.c)
@@ -43,8 +44,9 @@ HELPERS    := $(wildcard tests/integration/helper_*.c)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 PROBES_OBJ := $(PROBES_SRC:%.c=$(BUILD)/%.o)
+CONF_OBJ   := $(CONF_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
-LIBS_A     := $(BUILD)/libdaemon.a $(BUILD)/libprobes.a $(BUILD)/libengine.a
+LIBS_A     := $(BUILD)/libdaemon.a $(BUILD)/libconf.a $(BUILD)/libprobes.a $(BUILD)/libengine.a
 
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_BIN  := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
@@ -61,8 +63,11 @@ help:
 	@echo "make check-unit unit tests only (no root)"
 	@echo "make check-valgrind  unit tests under valgrind memcheck"
 	@echo "sudo make check-vm   kprobe tests in a VM (Debian cloud kernel, qemu TCG)"
+	@echo "sudo make check-systemd  the unit under real systemd (debootstrap + systemd-nspawn)"
+	@echo "make install    binary, unit, config (DESTDIR, PREFIX)"
 	@echo "make SANITIZE=address,undefined | SANITIZE=thread   sanitizer builds"
 	@echo "sudo make bench benchmark against perf (BENCH_ARGS=\"-n CALLS -r RUNS\")"
+	@echo "make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS (60) each; fuzz-ci: 20 s"
 
 deps:
 	@sh ./tools/deps.sh $(DEB_PKGS)
@@ -76,6 +81,7 @@ $(BUILD)/%.o: %.c
 	$(call need_pkg,libtraceevent,libtraceevent-dev)
 	$(call need_pkg,libtracefs,libtracefs-dev)
 	$(call need_pkg,libelf,libelf-dev)
+	$(call need_pkg,inih,libinih-dev)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
@@ -83,6 +89,9 @@ $(BUILD)/libengine.a: $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/libprobes.a: $(PROBES_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libconf.a: $(CONF_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/libdaemon.a: $(DAEMON_OBJ)
@@ -105,6 +114,27 @@ $(BUILD)/tests/%: tests/integration/%.c tests/integration/itest.c tests/integrat
 $(BUILD)/tests/helper_%: tests/integration/helper_%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -std=gnu11 -Wall -o $@ $<
+
+# ELF files the probes unit tests resolve symbols in: an executable (PIE,
+# non-PIE, stripped) and a shared library with versioned symbols.
+ELF_DIR  := $(BUILD)/tests/elf
+ELF_FIX  := $(ELF_DIR)/libtarget.so $(ELF_DIR)/target_pie $(ELF_DIR)/target_nopie \
+	    $(ELF_DIR)/target_stripped
+ELF_CC    = $(CC) -O1 -g -std=gnu11 -Wall
+ELF_EXE   = tests/unit/elf_target.c tests/unit/elf_target2.c -L$(ELF_DIR) -ltarget \
+	    -Wl,-rpath,'$$ORIGIN'
+
+$(ELF_DIR)/libtarget.so: tests/unit/elf_lib.c tests/unit/elf_lib.map
+	@mkdir -p $(dir $@)
+	$(ELF_CC) -shared -fPIC -Wl,--version-script=tests/unit/elf_lib.map -o $@ $<
+$(ELF_DIR)/target_pie: tests/unit/elf_target.c tests/unit/elf_target2.c $(ELF_DIR)/libtarget.so
+	$(ELF_CC) -fPIE -pie -o $@ $(ELF_EXE)
+$(ELF_DIR)/target_nopie: tests/unit/elf_target.c tests/unit/elf_target2.c $(ELF_DIR)/libtarget.so
+	$(ELF_CC) -fno-pie -no-pie -o $@ $(ELF_EXE)
+$(ELF_DIR)/target_stripped: tests/unit/elf_target.c tests/unit/elf_target2.c $(ELF_DIR)/libtarget.so
+	$(ELF_CC) -fPIE -pie -rdynamic -s -o $@ $(ELF_EXE)
+
+$(BUILD)/tests/check_probes: $(ELF_FIX)
 
 run: deps
 	$(MAKE) all
@@ -136,6 +166,35 @@ check-valgrind: $(UNIT_BIN)
 check-vm: $(BUILD)/tracelogd
 	sh tests/vm/check-vm.sh $(BUILD)/tracelogd
 
+# make install: the binary, the unit (its ExecStart rewritten for SBINDIR and
+# SYSCONFDIR) and the configuration, unless one is there already.
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+
+.PHONY: install check-systemd
+install: $(BUILD)/tracelogd
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/tracelogd $(DESTDIR)$(SBINDIR)/tracelogd
+	sed -e '/^ExecStart=/s|/usr/local/sbin/|$(SBINDIR)/|' \
+	    -e '/^ExecStart=/s| /etc/tracelogd/| $(SYSCONFDIR)/tracelogd/|' \
+	    systemd/tracelogd.service >$(BUILD)/tracelogd.service
+	install -m 0644 $(BUILD)/tracelogd.service $(DESTDIR)$(UNITDIR)/tracelogd.service
+	@if [ -f conf/tracelogd.ini ]; then \
+		install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tracelogd; \
+		if [ -e $(DESTDIR)$(SYSCONFDIR)/tracelogd/tracelogd.ini ]; then \
+			echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/tracelogd/tracelogd.ini"; \
+		else \
+			install -m 0644 conf/tracelogd.ini $(DESTDIR)$(SYSCONFDIR)/tracelogd/tracelogd.ini; \
+		fi; \
+	fi
+
+# tracelogd under a real systemd: make install into a debootstrap'ed Debian 12,
+# booted with systemd-nspawn (tests/systemd/).  SYSTEMD_MODE=full|simple|shim
+# (default: full once the daemon takes -c).
+check-systemd: $(BUILD)/tracelogd
+	sh tests/systemd/check-systemd.sh -b $(BUILD) $(if $(SYSTEMD_MODE),-m $(SYSTEMD_MODE))
+
 BENCH_BIN := $(BUILD)/bench/gen_getppid $(BUILD)/bench/gen_exec
 
 $(BUILD)/bench/%: bench/%.c
@@ -146,6 +205,46 @@ $(BUILD)/bench/%: bench/%.c
 bench: deps $(BUILD)/tracelogd $(BENCH_BIN)
 	@sh ./tools/deps.sh linux-perf time
 	bash bench/run.sh -b $(BUILD) $(BENCH_ARGS)
+
+# Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang, ASan
+# and UBSan into $(BUILD)/fuzz/, the library code instrumented for coverage.
+# make fuzz runs each for FUZZ_SECONDS and prints executions and coverage;
+# make fuzz-ci is the short run CI can afford.  See tests/fuzz/README.md.
+FUZZ_CC         ?= clang
+FUZZ_SECONDS    ?= 60
+FUZZ_CI_SECONDS ?= 20
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN     := $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(ENGINE_SRC) $(PROBES_SRC) $(DAEMON_SRC) \
+		$(wildcard conf/*.c))
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -DTRACELOGD_VERSION='"$(VERSION)"' \
+		-MMD -MP -pthread -Iengine -Iprobes -Idaemon -Iconf -Itests/fuzz \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		-DFUZZ_FORMATS_DIR='"$(CURDIR)/tests/fuzz/formats"'
+
+.PHONY: fuzz fuzz-ci fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	$(if $(shell command -v $(FUZZ_CC)),,$(error $(FUZZ_CC) not found: install Debian package clang (libFuzzer comes with it)))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(LIB_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/libfuzzlib.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libfuzzlib.a
+	$(call need_pkg,jansson,libjansson-dev)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LIB_CFLAGS) $(call pkg,cflags,jansson) \
+		-o $@ $< $(FUZZ_DIR)/libfuzzlib.a $(LIB_LDLIBS) $(call pkg,libs,jansson)
+
+fuzz: $(FUZZ_BIN)
+	sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-ci: $(FUZZ_BIN)
+	sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_CI_SECONDS) $(FUZZ_NAMES)
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
  * handle and kind are resolved, so writing a record is integer formatting,
  * string escaping and memcpy: no lookup, no printf.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,6 +26,7 @@ struct jlog_field {
 	const struct engine_field *f;
 	enum engine_field_kind kind;
 	bool is_signed;
+	enum jlog_render render;	/* JLOG_RENDER_DEFAULT for most */
 	char *key;			/* "name": with a comma before all but the first */
 	size_t key_len;
 };
@@ -205,10 +207,10 @@ void jlog_flush_all(struct jlog *jl)
 }
 
 /* "ts":"..." for a monotonic time, with the second's text cached */
-static void put_ts(struct jlog *jl, struct jbuf *b, int64_t *sec_cache, char *sec_text,
+static void put_ts(struct jbuf *b, int64_t offset_ns, int64_t *sec_cache, char *sec_text,
 		   uint64_t mono)
 {
-	int64_t real = (int64_t)mono + __atomic_load_n(&jl->offset_ns, __ATOMIC_RELAXED);
+	int64_t real = (int64_t)mono + offset_ns;
 	int64_t sec = real / 1000000000;
 	uint32_t ns = (uint32_t)(real % 1000000000);
 	char *p;
@@ -237,6 +239,94 @@ static void put_ts(struct jlog *jl, struct jbuf *b, int64_t *sec_cache, char *se
 	b->len += 11;
 }
 
+/* the bytes of an INT or INT_ARRAY field as they were in memory; 0 or -ERANGE */
+static int field_bytes(const struct jlog_field *jf, const struct engine_record *rec,
+		       unsigned char *out, size_t want)
+{
+	unsigned esz = engine_field_elem_size(jf->f);
+	size_t i, n = jf->kind == ENGINE_FIELD_INT ? 1 : want / esz;
+	uint64_t v;
+
+	for (i = 0; i < n; i++) {
+		if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, i, &v) < 0)
+			return -ERANGE;
+		/* native order back to the bytes the kernel copied */
+		switch (esz) {
+		case 1: { uint8_t x = (uint8_t)v; memcpy(out + i, &x, 1); break; }
+		case 2: { uint16_t x = (uint16_t)v; memcpy(out + i * 2, &x, 2); break; }
+		case 4: { uint32_t x = (uint32_t)v; memcpy(out + i * 4, &x, 4); break; }
+		default: memcpy(out + i * 8, &v, 8); break;
+		}
+	}
+	return 0;
+}
+
+/* a field with a rendering hint (rare: off the common path of put_field) */
+static void __attribute__((noinline))
+put_rendered(struct jbuf *b, const struct jlog_field *jf, const struct engine_record *rec)
+{
+	unsigned char bytes[16];
+	char text[64];
+	const char *name;
+	size_t n, i;
+	uint64_t v;
+	int64_t sv;
+	unsigned esz = engine_field_elem_size(jf->f);
+
+	switch (jf->render) {
+	case JLOG_RENDER_IPV4:
+	case JLOG_RENDER_IPV6:
+		if (field_bytes(jf, rec, bytes, jf->render == JLOG_RENDER_IPV4 ? 4 : 16) < 0 ||
+		    !inet_ntop(jf->render == JLOG_RENDER_IPV4 ? AF_INET : AF_INET6, bytes, text,
+			       sizeof(text)))
+			break;
+		json_put_str(b, text, strlen(text));
+		return;
+	case JLOG_RENDER_HEX:
+		if (jf->kind == ENGINE_FIELD_INT || jf->kind == ENGINE_FIELD_POINTER) {
+			if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, 0, &v) < 0)
+				break;
+			if (esz < 8)
+				v &= (UINT64_C(1) << (esz * 8)) - 1;	/* no sign extension */
+			json_put_hex(b, v);
+			return;
+		}
+		if (engine_field_read_count(jf->f, rec->raw, rec->raw_size, &n) < 0)
+			break;
+		json_put_raw(b, "[", 1);
+		for (i = 0; i < n; i++) {
+			if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, i, &v) < 0)
+				v = 0;
+			if (esz < 8)
+				v &= (UINT64_C(1) << (esz * 8)) - 1;
+			if (i)
+				json_put_raw(b, ",", 1);
+			json_put_hex(b, v);
+		}
+		json_put_raw(b, "]", 1);
+		return;
+	case JLOG_RENDER_ERRNO:
+		if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, 0, &v) < 0)
+			break;
+		/* negative at the field's own width, whatever its declared sign */
+		sv = esz == 1 ? (int8_t)v : esz == 2 ? (int16_t)v : esz == 4 ? (int32_t)v : (int64_t)v;
+		if (sv < 0 && sv >= -4095 && (name = strerrorname_np((int)-sv))) {
+			json_put_str(b, name, strlen(name));
+			return;
+		}
+		json_put_s64(b, sv);
+		return;
+	case JLOG_RENDER_PORT:
+		if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, 0, &v) < 0)
+			break;
+		json_put_u64(b, ntohs((uint16_t)v));
+		return;
+	case JLOG_RENDER_DEFAULT:
+		break;
+	}
+	json_put_raw(b, "null", 4);
+}
+
 static void put_field(struct jbuf *b, const struct jlog_field *jf,
 		      const struct engine_record *rec)
 {
@@ -245,6 +335,10 @@ static void put_field(struct jbuf *b, const struct jlog_field *jf,
 	uint64_t v;
 
 	json_put_raw(b, jf->key, jf->key_len);
+	if (__builtin_expect(jf->render != JLOG_RENDER_DEFAULT, 0)) {
+		put_rendered(b, jf, rec);
+		return;
+	}
 	switch (jf->kind) {
 	case ENGINE_FIELD_INT:
 		if (engine_field_read_int(jf->f, rec->raw, rec->raw_size, 0, &v) < 0)
@@ -287,16 +381,14 @@ static void put_field(struct jbuf *b, const struct jlog_field *jf,
 	json_put_raw(b, "null", 4);
 }
 
-static void jlog_handle(const struct engine_record *rec, unsigned worker, void *arg)
+/* rec's event line into b; 0, or -ENOMEM with b as it was */
+static int put_event(struct jbuf *b, const struct jlog_emitter *em, int64_t offset_ns,
+		     int64_t *sec_cache, char *sec_text, const struct engine_record *rec)
 {
-	struct jlog_emitter *em = arg;
-	struct jlog *jl = em->jl;
-	struct jlog_worker *w = &jl->workers[worker % jl->nr_workers];
-	struct jbuf *b = &w->buf;
 	size_t start = b->len, i;
 
 	json_put_raw(b, "{\"type\":\"event\",", 16);
-	put_ts(jl, b, &w->sec, w->sec_text, rec->time);
+	put_ts(b, offset_ns, sec_cache, sec_text, rec->time);
 	json_put_raw(b, ",\"mono_ns\":", 11);
 	json_put_u64(b, rec->time);
 	json_put_raw(b, em->prefix, em->prefix_len);
@@ -311,8 +403,22 @@ static void jlog_handle(const struct engine_record *rec, unsigned worker, void *
 	for (i = 0; i < em->nr_fields; i++)
 		put_field(b, &em->fields[i], rec);
 	if (json_put_raw(b, "}}\n", 3) < 0) {
-		/* out of memory mid-line: drop the whole line, count it */
 		b->len = start;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void jlog_handle(const struct engine_record *rec, unsigned worker, void *arg)
+{
+	struct jlog_emitter *em = arg;
+	struct jlog *jl = em->jl;
+	struct jlog_worker *w = &jl->workers[worker % jl->nr_workers];
+	struct jbuf *b = &w->buf;
+
+	if (put_event(b, em, __atomic_load_n(&jl->offset_ns, __ATOMIC_RELAXED), &w->sec,
+		      w->sec_text, rec) < 0) {
+		/* out of memory mid-line: drop the whole line, count it */
 		pthread_mutex_lock(&jl->lock);
 		jl->dropped++;
 		pthread_mutex_unlock(&jl->lock);
@@ -355,16 +461,110 @@ static void emitter_free(struct jlog_emitter *em)
 	free(em);
 }
 
+int jlog_render_parse(const char *name)
+{
+	static const char *const names[] = {
+		[JLOG_RENDER_IPV4] = "ipv4", [JLOG_RENDER_IPV6] = "ipv6", [JLOG_RENDER_HEX] = "hex",
+		[JLOG_RENDER_ERRNO] = "errno", [JLOG_RENDER_PORT] = "port",
+	};
+	size_t i;
+
+	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/* can the field take the hint?  NULL, or what it needs */
+static const char *render_fits(const struct engine_field *f, enum jlog_render r)
+{
+	enum engine_field_kind k = engine_field_kind(f);
+	unsigned bytes = engine_field_elem_size(f) * (k == ENGINE_FIELD_INT_ARRAY ?
+						      engine_field_array_len(f) : 1);
+
+	switch (r) {
+	case JLOG_RENDER_IPV4:
+		if ((k == ENGINE_FIELD_INT || k == ENGINE_FIELD_INT_ARRAY) && bytes == 4)
+			return NULL;
+		return "a 4-byte integer or array (:u32 or :u8[4])";
+	case JLOG_RENDER_IPV6:
+		if (k == ENGINE_FIELD_INT_ARRAY && bytes == 16)
+			return NULL;
+		return "a 16-byte array (:u8[16])";
+	case JLOG_RENDER_HEX:
+		if (k == ENGINE_FIELD_INT || k == ENGINE_FIELD_POINTER ||
+		    k == ENGINE_FIELD_INT_ARRAY || k == ENGINE_FIELD_DYN_ARRAY)
+			return NULL;
+		return "an integer or an array of integers";
+	case JLOG_RENDER_ERRNO:
+		if (k == ENGINE_FIELD_INT)
+			return NULL;
+		return "an integer";
+	case JLOG_RENDER_PORT:
+		if (k == ENGINE_FIELD_INT && engine_field_elem_size(f) == 2)
+			return NULL;
+		return "a 2-byte integer (:u16)";
+	case JLOG_RENDER_DEFAULT:
+		break;
+	}
+	return NULL;
+}
+
+static int resolve_hints(struct jlog_emitter *em, const struct engine_event *ev, const char *probe,
+			 const struct jlog_hint *hints, size_t nh, char *err, size_t errlen)
+{
+	size_t h, i;
+
+	for (h = 0; h < nh; h++) {
+		const struct engine_field *f = engine_event_field(ev, hints[h].field);
+		const char *need;
+
+		for (i = 0; f && i < em->nr_fields && em->fields[i].f != f; i++)
+			;
+		if (!f || i == em->nr_fields) {
+			char names[512];
+			size_t off = 0, k;
+
+			names[0] = 0;
+			for (k = 0; k < em->nr_fields && off < sizeof(names); k++)
+				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+							k ? ", " : "", engine_field_name(em->fields[k].f));
+			snprintf(err, errlen, "probe %s: render.%s: %s has no field %s (fields: %s)",
+				 probe, hints[h].field, engine_event_fullname(ev), hints[h].field, names);
+			return -ENOENT;
+		}
+		need = render_fits(f, hints[h].render);
+		if (need) {
+			snprintf(err, errlen, "probe %s: render.%s: this hint needs %s; %s is %s",
+				 probe, hints[h].field, need, hints[h].field, engine_field_type(f));
+			return -EINVAL;
+		}
+		em->fields[i].render = hints[h].render;
+	}
+	return 0;
+}
+
 int jlog_add_event(struct jlog *jl, struct engine_event *ev, const char *probe)
 {
-	struct jlog_emitter *em = calloc(1, sizeof(*em)), **ems;
+	return jlog_add_event_hints(jl, ev, probe, NULL, 0, NULL, 0);
+}
+
+/*
+ * emitter_new - ev's emitter (em->jl not set), or NULL with *ret (-ENOMEM,
+ * or resolve_hints()'s error) and a message in err (not NULL).
+ */
+static struct jlog_emitter *emitter_new(const struct engine_event *ev, const char *probe,
+					const struct jlog_hint *hints, size_t nh,
+					char *err, size_t errlen, int *ret)
+{
+	struct jlog_emitter *em = calloc(1, sizeof(*em));
 	struct jbuf b = { 0 };
 	size_t i, n = engine_event_nr_fields(ev);
-	int ret = -ENOMEM;
 
+	*ret = -ENOMEM;
+	snprintf(err, errlen, "out of memory");
 	if (!em || jbuf_init(&b, 128) < 0)
 		goto fail;
-	em->jl = jl;
 	json_put_raw(&b, ",\"probe\":", 9);
 	json_put_str(&b, probe, strlen(probe));
 	json_put_raw(&b, ",\"event\":", 9);
@@ -388,6 +588,32 @@ int jlog_add_event(struct jlog *jl, struct engine_event *ev, const char *probe)
 			goto fail;
 		em->nr_fields++;
 	}
+	*ret = resolve_hints(em, ev, probe, hints, nh, err, errlen);
+	if (*ret < 0)
+		goto fail;
+	return em;
+fail:
+	jbuf_free(&b);
+	emitter_free(em);
+	return NULL;
+}
+
+int jlog_add_event_hints(struct jlog *jl, struct engine_event *ev, const char *probe,
+			 const struct jlog_hint *hints, size_t nh, char *err, size_t errlen)
+{
+	struct jlog_emitter *em, **ems;
+	int ret;
+	char dummy[8];
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	em = emitter_new(ev, probe, hints, nh, err, errlen, &ret);
+	if (!em)
+		return ret;
+	em->jl = jl;
+	ret = -ENOMEM;
 	ems = realloc(jl->emitters, (jl->nr_emitters + 1) * sizeof(*ems));
 	if (!ems)
 		goto fail;
@@ -398,7 +624,27 @@ int jlog_add_event(struct jlog *jl, struct engine_event *ev, const char *probe)
 	jl->emitters[jl->nr_emitters++] = em;
 	return 0;
 fail:
-	jbuf_free(&b);
+	emitter_free(em);
+	return ret;
+}
+
+int jlog_render_record(struct jbuf *b, const struct engine_record *rec, const char *probe,
+		       const struct jlog_hint *hints, size_t nh, char *err, size_t errlen)
+{
+	struct jlog_emitter *em;
+	int64_t sec = -1;
+	char sec_text[32], dummy[8];
+	int ret;
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	em = emitter_new(rec->event, probe, hints, nh, err, errlen, &ret);
+	if (!em)
+		return ret;
+	/* no clock offset: the line depends on rec alone */
+	ret = put_event(b, em, 0, &sec, sec_text, rec);
 	emitter_free(em);
 	return ret;
 }

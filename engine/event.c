@@ -514,6 +514,20 @@ struct engine_event *engine_event_parse(const char *system, const char *format,
 		       "\"format:\"");
 		goto fail;
 	}
+	/*
+	 * libtraceevent 1.7.1 dereferences NULL when the token after a '[' is
+	 * a byte it has no token type for ("u32 c[\x01];"; found by fuzzing).
+	 * Kernels write printable ASCII only: anything else is refused here.
+	 */
+	for (i = 0; i < sc.print_at; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c > 0x7e) {
+			engine_seterr(err, errlen, "%s: byte 0x%02x at offset %zu of the format text is not printable ASCII",
+			       system, c, i);
+			goto fail;
+		}
+	}
 
 	fields_text = malloc(sc.print_at + sizeof(empty_print));
 	if (!fields_text)

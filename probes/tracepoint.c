@@ -10,7 +10,7 @@
 
 #include <tracefs.h>
 
-#include "probes.h"
+#include "probes-private.h"
 
 int probe_name_valid(const char *name, size_t len)
 {
@@ -75,33 +75,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[128], prev, tmp;
-
-	if (la > 127 || lb > 127)
-		return 1000;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* up to three close "system/event" names, into buf */
 static void suggest(const char *sys, const char *ev, char *buf, size_t len)
 {
@@ -123,7 +96,7 @@ static void suggest(const char *sys, const char *ev, char *buf, size_t len)
 			size_t d;
 
 			snprintf(cand, sizeof(cand), "%s/%s", systems[i], events[j]);
-			d = edit_distance(full, cand);
+			d = probe_edit_distance(full, cand);
 			/* the right event in another system is close too */
 			if (!strcmp(events[j], ev))
 				d = d < 2 ? d : 2;

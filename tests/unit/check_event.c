@@ -1103,6 +1103,11 @@ START_TEST(test_malformed)
 	       FIELD("unsigned int common_type", 0, 4, 0) "\n" FIELD("int a", 8, 4, 1)
 	       "\nprint fmt: \"x\"\n");
 	reject("x", nul, sizeof(nul) - 1);				/* NUL inside */
+	/* a byte libtraceevent has no token for, after '[': it crashed (fuzzing) */
+	REJECT("name: a\nID: 5\n" COMMON FIELD("u32 c[\x01]", 8, 4, 0) "\nprint fmt: \"x\"\n");
+	REJECT("name: a\nID: 5\n" COMMON FIELD("u32 c[\xf4]", 8, 4, 0) "\nprint fmt: \"x\"\n");
+	REJECT("name: a\nID: 5\n" COMMON FIELD("u32 c\x7f", 8, 4, 0) "\nprint fmt: \"x\"\n");
+	REJECT("name: a\xff\nID: 5\n" COMMON "\nprint fmt: \"x\"\n");
 	reject(NULL, fmt_exec, strlen(fmt_exec));
 	reject("", fmt_exec, strlen(fmt_exec));
 	reject("x", NULL, 10);
