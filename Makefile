@@ -141,8 +141,9 @@ run: deps
 	@sh ./tools/tracefs-check.sh
 	./$(BUILD)/tracelogd -e sched/sched_process_exec -e sched/sched_process_exit -o -
 
+# everything CI runs: unit, integration (root, real kernel) and the kprobe VM
 check: deps
-	$(MAKE) all check-unit check-integration
+	$(MAKE) all check-unit check-integration check-vm
 
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/sanitizer.supp
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1

@@ -156,7 +156,12 @@ void comm_table_exit(struct comm_table *t, uint32_t tid, uint64_t time)
 {
 	struct comm_slot *s = comm_find(t, tid);
 
-	if (s && (time ? time : 1) > s->exit_time)
+	if (!s)
+		return;
+	/* an exit older than the newest name is a previous task's with this tid */
+	if (s->n && time < s->hist[s->n - 1].time)
+		return;
+	if ((time ? time : 1) > s->exit_time)
 		s->exit_time = time ? time : 1;
 }
 

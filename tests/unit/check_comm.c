@@ -98,6 +98,19 @@ START_TEST(test_out_of_order)
 }
 END_TEST
 
+/* the previous task's EXIT, read after the new task's FORK and COMM */
+START_TEST(test_old_exit_late)
+{
+	comm_table_set(&t, 7, 100, "old", 3);
+	comm_table_set(&t, 6, 100, "sh", 2);
+	comm_table_fork(&t, 6, 7, 300);
+	comm_table_set(&t, 7, 310, "new", 3);
+	comm_table_exit(&t, 7, 200);		/* the old task's, read late */
+	comm_table_expire(&t, 250);
+	ck_assert_str_eq(get(7, 400), "new");	/* still alive, not expired */
+}
+END_TEST
+
 START_TEST(test_many)
 {
 	uint32_t tid;
@@ -110,8 +123,8 @@ START_TEST(test_many)
 	}
 	for (tid = 1; tid <= 50000; tid++)
 		if (tid % 3)
-			comm_table_exit(&t, tid, 1);
-	comm_table_expire(&t, 2);
+			comm_table_exit(&t, tid, tid + 1);
+	comm_table_expire(&t, 60000);
 	for (tid = 1; tid <= 50000; tid++) {
 		snprintf(name, sizeof(name), "t%u", tid);
 		ck_assert_str_eq(get(tid, 100000), tid % 3 ? "" : name);
@@ -146,6 +159,7 @@ static Suite *comm_suite(void)
 		{ "truncate", test_truncate },
 		{ "fork exit", test_fork_exit },
 		{ "out of order", test_out_of_order },
+		{ "old exit late", test_old_exit_late },
 		{ "many", test_many },
 		{ "seed", test_seed },
 	};
