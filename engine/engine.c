@@ -62,7 +62,10 @@ struct engine_cpu {
 	uint64_t head;			/* snapshot of this sweep */
 	uint64_t lost[NR_STAGES];	/* written by the reader, read atomically */
 	uint64_t reported[NR_STAGES];
-	int *fds;			/* one per event */
+	int *fds;			/* one per event, -1 when not open */
+	bool *solo;			/* fds[i] is outside the group (opened by a reload) */
+	size_t nr_fds;
+	uint64_t closed_lost;		/* PERF_FORMAT_LOST of fds closed while running */
 };
 
 struct engine_worker {
@@ -79,7 +82,12 @@ struct engine {
 	struct engine_opts opts;
 	struct engine_event **events;
 	size_t nr_events;
-	struct engine_event **by_id;	/* common_type -> event */
+	/*
+	 * common_type -> event, for every possible id: the reader looks it up
+	 * while reloads open and close events, so it never moves (entries are
+	 * stored and loaded atomically; untouched pages cost no memory).
+	 */
+	struct engine_event **by_id;
 	unsigned max_id;
 
 	struct engine_cpu *cpus;
@@ -90,6 +98,8 @@ struct engine {
 	int epfd;
 	int stopfd;			/* eventfd: tells the reader to finish */
 	int gofd;			/* eventfd: the reader may begin */
+	int wakefd;			/* eventfd: sweep now */
+	uint64_t sweeps;		/* atomic: sweeps completed */
 	pthread_t reader;
 	bool reader_started;
 	bool running;
@@ -222,7 +232,15 @@ struct engine *engine_new(const struct engine_opts *opts, char *err, size_t errl
 	e->epfd = -1;
 	e->stopfd = -1;
 	e->gofd = -1;
+	e->wakefd = -1;
 	e->has_format_lost = true;
+	e->max_id = 65536;
+	e->by_id = calloc(e->max_id, sizeof(*e->by_id));
+	if (!e->by_id) {
+		free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
 	e->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	if (comm_table_init(&e->comm) < 0) {
 		free(e);
@@ -240,13 +258,9 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 	int size = 0;
 	size_t i;
 
-	if (e->running) {
-		engine_seterr(err, errlen, "%s/%s: the engine is running", system, name);
-		errno = EBUSY;
-		return NULL;
-	}
 	for (i = 0; i < e->nr_events; i++)
-		if (!strcmp(e->events[i]->system, system) && !strcmp(e->events[i]->name, name))
+		if (e->events[i]->state != EVENT_CLOSED &&
+		    !strcmp(e->events[i]->system, system) && !strcmp(e->events[i]->name, name))
 			return e->events[i];
 	text = tracefs_event_file_read(NULL, system, name, "format", &size);
 	if (!text) {
@@ -270,16 +284,8 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 	if (!evs)
 		goto nomem;
 	e->events = evs;
-	if (ev->id >= e->max_id) {
-		struct engine_event **by = realloc(e->by_id, (ev->id + 1) * sizeof(*by));
-
-		if (!by)
-			goto nomem;
-		memset(by + e->max_id, 0, (ev->id + 1 - e->max_id) * sizeof(*by));
-		e->by_id = by;
-		e->max_id = ev->id + 1;
-	}
-	e->by_id[ev->id] = ev;
+	ev->index = e->nr_events;
+	ev->state = EVENT_NEW;
 	e->events[e->nr_events++] = ev;
 	ev->engine = e;
 	return ev;
@@ -294,7 +300,7 @@ int engine_event_handler_add(struct engine_event *ev, engine_handler_fn fn, void
 {
 	struct engine_handler *h;
 
-	if (ev->engine && ev->engine->running)
+	if (ev->state != EVENT_NEW)
 		return -EBUSY;
 	h = realloc(ev->handlers, (ev->nr_handlers + 1) * sizeof(*h));
 	if (!h)
@@ -310,7 +316,7 @@ int engine_event_set_filter(struct engine_event *ev, const char *filter)
 {
 	char *copy = NULL;
 
-	if (ev->engine && ev->engine->running)
+	if (ev->state != EVENT_NEW)
 		return -EBUSY;
 	if (filter && *filter) {
 		copy = strdup(filter);
@@ -338,6 +344,28 @@ static inline void lost_add(struct engine_cpu *c, enum engine_stage s, uint64_t 
 	__atomic_store_n(&c->lost[s], c->lost[s] + n, __ATOMIC_RELAXED);
 }
 
+/* FNV-1a over the raw bytes: equal time, size and hash is the same hit */
+static uint32_t raw_hash(const unsigned char *p, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+static bool dedupe_repeat(struct engine_dedupe *d, const struct engine_sample *smp)
+{
+	uint32_t h = raw_hash(smp->raw, smp->raw_size);
+
+	if (d->time == smp->time && d->raw_size == smp->raw_size && d->hash == h)
+		return true;
+	d->time = smp->time;
+	d->raw_size = smp->raw_size;
+	d->hash = h;
+	return false;
+}
+
 /*
  * A sample is PERF_SAMPLE_TIME | RAW, plus TID only where the tracer sits
  * in a child pid namespace.  In the initial namespace the raw record's
@@ -357,9 +385,12 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 
 	if (engine_sample_parse(hdr, e->sample_tid, &smp) < 0)
 		goto invalid;
-	ev = engine_sample_event(&smp, e->by_id, e->max_id);
+	ev = engine_sample_event(&smp, e->by_id, e->max_id);	/* acquire */
 	if (!ev)
 		goto invalid;
+	if (__builtin_expect(__atomic_load_n(&ev->dedupe, __ATOMIC_ACQUIRE) != NULL, 0) &&
+	    dedupe_repeat(ev->dedupe + (c - e->cpus), &smp))
+		return;
 	w = worker_for(e, smp.tid);
 	for (;;) {
 		rec = engine_queue_reserve(&w->q, sizeof(*rec) + smp.raw_size);
@@ -511,6 +542,7 @@ static uint64_t reader_sweep(struct engine *e)
 		comm_table_expire(&e->comm, e->last_time - COMM_LINGER_NS);
 		e->last_expire = e->last_time;
 	}
+	__atomic_add_fetch(&e->sweeps, 1, __ATOMIC_RELEASE);
 	return n;
 }
 
@@ -539,6 +571,13 @@ static void *reader_main(void *arg)
 			break;
 		if (__atomic_load_n(&e->stopping, __ATOMIC_ACQUIRE))
 			break;
+		{
+			uint64_t v;
+
+			if (read(e->wakefd, &v, sizeof(v)) < 0) {
+				/* nothing asked for: a watermark or the timeout */
+			}
+		}
 		reader_sweep(e);
 	}
 	/*
@@ -753,6 +792,100 @@ static void unmap_ring(struct engine_ring *r)
 	r->map_len = 0;
 }
 
+/* room in c->fds for every event (main thread only: the reader never reads it) */
+static int cpu_fds_grow(struct engine *e, struct engine_cpu *c)
+{
+	size_t i;
+	int *fds;
+
+	if (c->nr_fds >= e->nr_events)
+		return 0;
+	bool *solo;
+
+	fds = realloc(c->fds, e->nr_events * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	c->fds = fds;
+	solo = realloc(c->solo, e->nr_events * sizeof(*solo));
+	if (!solo)
+		return -ENOMEM;
+	c->solo = solo;
+	for (i = c->nr_fds; i < e->nr_events; i++) {
+		fds[i] = -1;
+		solo[i] = false;
+	}
+	c->nr_fds = e->nr_events;
+	return 0;
+}
+
+/* one tracepoint on one CPU, into the CPU's ring, in its owner's group */
+static int open_event_on_cpu(struct engine *e, struct engine_cpu *c,
+			     struct engine_event *ev, char *err, size_t errlen)
+{
+	struct perf_event_attr a;
+	int fd, ret, group;
+
+	attr_common(&a);
+	a.disabled = 0;		/* counts once the leader is enabled */
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.config = ev->id;
+	a.sample_period = 1;
+	/* minimal: the cpu is the ring's, the event is common_type */
+	a.sample_type = e->sample_type;
+	/*
+	 * Losses the ring has not reported yet when tracing stops (the
+	 * kernel writes PERF_RECORD_LOST only with the next record that
+	 * fits) are read from each fd at the end (Linux 6.0+).
+	 */
+	a.read_format = e->has_format_lost ? PERF_FORMAT_LOST : 0;
+	/*
+	 * Members of the owner's group, so that one ioctl per CPU enables
+	 * or disables them all: an ioctl per fd costs an IPI to that CPU,
+	 * 0.25 ms each on the development VM.
+	 */
+	/*
+	 * Opened while tracing (a reload), it stays out of the group: a member
+	 * added to an enabled group counted nothing here, even once enabled.
+	 * It starts disabled and is enabled once redirected and filtered.
+	 */
+	if (e->running)
+		a.disabled = 1;
+	group = e->running ? -1 : c->owner_fd;
+	fd = perf_open(&a, c->cpu, group);
+	if (fd < 0 && errno == EINVAL && e->has_format_lost) {
+		e->has_format_lost = false;
+		a.read_format = 0;
+		fd = perf_open(&a, c->cpu, group);
+	}
+	if (fd < 0) {
+		ret = -errno;
+		engine_seterr(err, errlen, "perf_event_open %s (cpu %d): %s",
+			      ev->fullname, c->cpu, open_error(errno));
+		return ret;
+	}
+	c->fds[ev->index] = fd;
+	c->solo[ev->index] = group < 0;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, c->owner_fd) < 0) {
+		ret = -errno;
+		engine_seterr(err, errlen, "%s: redirecting into the cpu %d ring: %s",
+			      ev->fullname, c->cpu, strerror(errno));
+		return ret;
+	}
+	if (ev->filter && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, ev->filter) < 0) {
+		ret = -errno;
+		engine_seterr(err, errlen, "%s: the kernel rejected the filter \"%s\": %s",
+			      ev->fullname, ev->filter, strerror(errno));
+		return ret;
+	}
+	if (e->running && ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+		ret = -errno;
+		engine_seterr(err, errlen, "%s: enabling on cpu %d: %s",
+			      ev->fullname, c->cpu, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
 static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t errlen)
 {
 	struct perf_event_attr a;
@@ -803,56 +936,15 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 		return ret;
 	}
 
-	c->fds = malloc(e->nr_events * sizeof(*c->fds) + 1);
-	if (!c->fds)
-		return -ENOMEM;
-	for (i = 0; i < e->nr_events; i++)
-		c->fds[i] = -1;
+	ret = cpu_fds_grow(e, c);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < e->nr_events; i++) {
-		struct engine_event *ev = e->events[i];
-
-		attr_common(&a);
-		a.disabled = 0;		/* counts once the leader is enabled */
-		a.type = PERF_TYPE_TRACEPOINT;
-		a.config = ev->id;
-		a.sample_period = 1;
-		/* minimal: the cpu is the ring's, the event is common_type */
-		a.sample_type = e->sample_type;
-		/*
-		 * Losses the ring has not reported yet when tracing stops (the
-		 * kernel writes PERF_RECORD_LOST only with the next record that
-		 * fits) are read from each fd at the end (Linux 6.0+).
-		 */
-		a.read_format = e->has_format_lost ? PERF_FORMAT_LOST : 0;
-		/*
-		 * Members of the owner's group, so that one ioctl per CPU
-		 * enables or disables them all: an ioctl per fd costs an IPI
-		 * to that CPU, 0.25 ms each on the development VM.
-		 */
-		c->fds[i] = perf_open(&a, c->cpu, c->owner_fd);
-		if (c->fds[i] < 0 && errno == EINVAL && e->has_format_lost) {
-			e->has_format_lost = false;
-			a.read_format = 0;
-			c->fds[i] = perf_open(&a, c->cpu, c->owner_fd);
-		}
-		if (c->fds[i] < 0) {
-			ret = -errno;
-			engine_seterr(err, errlen, "perf_event_open %s (cpu %d): %s",
-			       ev->fullname, c->cpu, open_error(errno));
+		if (e->events[i]->state == EVENT_CLOSED)
+			continue;
+		ret = open_event_on_cpu(e, c, e->events[i], err, errlen);
+		if (ret < 0)
 			return ret;
-		}
-		if (ioctl(c->fds[i], PERF_EVENT_IOC_SET_OUTPUT, c->owner_fd) < 0) {
-			ret = -errno;
-			engine_seterr(err, errlen, "%s: redirecting into the cpu %d ring: %s",
-			       ev->fullname, c->cpu, strerror(errno));
-			return ret;
-		}
-		if (ev->filter && ioctl(c->fds[i], PERF_EVENT_IOC_SET_FILTER, ev->filter) < 0) {
-			ret = -errno;
-			engine_seterr(err, errlen, "%s: the kernel rejected the filter \"%s\": %s",
-			       ev->fullname, ev->filter, strerror(errno));
-			return ret;
-		}
 	}
 	memset(&ee, 0, sizeof(ee));
 	ee.events = EPOLLIN;
@@ -874,12 +966,16 @@ static void close_cpu(struct engine *e, struct engine_cpu *c)
 	 * development VM, so 720 syscall tracepoints take 25 s to close, from
 	 * one thread or many alike (measured).
 	 */
+	(void)e;
 	if (c->fds) {
-		for (i = 0; i < e->nr_events; i++)
+		for (i = 0; i < c->nr_fds; i++)
 			if (c->fds[i] >= 0)
 				close(c->fds[i]);
 		free(c->fds);
+		free(c->solo);
 		c->fds = NULL;
+		c->solo = NULL;
+		c->nr_fds = 0;
 	}
 	unmap_ring(&c->ring);
 	unmap_ring(&c->side);
@@ -905,7 +1001,9 @@ static void close_all(struct engine *e)
 		close(e->stopfd);
 	if (e->gofd >= 0)
 		close(e->gofd);
-	e->epfd = e->stopfd = e->gofd = -1;
+	if (e->wakefd >= 0)
+		close(e->wakefd);
+	e->epfd = e->stopfd = e->gofd = e->wakefd = -1;
 }
 
 static void enable_all(struct engine *e, unsigned long req)
@@ -987,7 +1085,8 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	e->gofd = eventfd(0, EFD_CLOEXEC);
-	if (e->epfd < 0 || e->stopfd < 0 || e->gofd < 0) {
+	e->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->epfd < 0 || e->stopfd < 0 || e->gofd < 0 || e->wakefd < 0) {
 		ret = -errno;
 		engine_seterr(err, errlen, "epoll/eventfd: %s", strerror(errno));
 		goto fail;
@@ -996,6 +1095,16 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	ee.events = EPOLLIN;
 	ee.data.u32 = UINT32_MAX;
 	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->stopfd, &ee);
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd, &ee);
+	/* what the reader will dispatch on: published before any fd opens */
+	for (i = 0; i < e->nr_events; i++) {
+		struct engine_event *ev = e->events[i];
+
+		if (ev->state == EVENT_CLOSED)
+			continue;
+		__atomic_store_n(&e->by_id[ev->id], ev, __ATOMIC_RELEASE);
+		ev->state = EVENT_OPEN;
+	}
 
 	e->sample_tid = !pid_ns_is_initial();
 	e->sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW |
@@ -1087,7 +1196,8 @@ static void report_pending_losses(struct engine *e)
 		struct engine_cpu *c = &e->cpus[i];
 		uint64_t total = 0;
 
-		for (j = 0; c->fds && j < e->nr_events; j++) {
+		total = c->closed_lost;
+		for (j = 0; c->fds && j < c->nr_fds; j++) {
 			uint64_t v[2];
 
 			if (c->fds[j] < 0 || read(c->fds[j], v, sizeof(v)) != (ssize_t)sizeof(v))
@@ -1112,13 +1222,196 @@ static void report_pending_losses(struct engine *e)
 
 void engine_stop(struct engine *e)
 {
+	unsigned i;
+	size_t j;
+
 	if (!e || !e->running)
 		return;
 	enable_all(e, PERF_EVENT_IOC_DISABLE);
+	/* events opened by a reload are outside the groups */
+	for (i = 0; i < e->nr_cpus; i++)
+		for (j = 0; j < e->cpus[i].nr_fds; j++)
+			if (e->cpus[i].solo && e->cpus[i].solo[j] && e->cpus[i].fds[j] >= 0)
+				ioctl(e->cpus[i].fds[j], PERF_EVENT_IOC_DISABLE, 0);
 	stop_threads(e);
 	report_pending_losses(e);
 	close_all(e);
 	e->running = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reload: events opened and closed while tracing                      */
+
+/* wait until the reader has finished n sweeps that began after this call */
+static void reader_wait_sweeps(struct engine *e, unsigned n)
+{
+	uint64_t target = __atomic_load_n(&e->sweeps, __ATOMIC_ACQUIRE) + n + 1;
+	uint64_t one = 1;
+
+	while (__atomic_load_n(&e->sweeps, __ATOMIC_ACQUIRE) < target) {
+		struct timespec ms = { 0, 1000000 };
+
+		if (write(e->wakefd, &one, sizeof(one)) < 0) {
+			/* the reader still sweeps on its timeout */
+		}
+		nanosleep(&ms, NULL);
+	}
+}
+
+int engine_event_open(struct engine *e, struct engine_event *ev, char *err, size_t errlen)
+{
+	unsigned i;
+	int ret = 0;
+
+	if (ev->engine != e || ev->state == EVENT_CLOSED)
+		return -EINVAL;
+	if (!e->running || ev->state == EVENT_OPEN)
+		return 0;	/* engine_start() opens it */
+	for (i = 0; i < e->nr_cpus; i++) {
+		ret = cpu_fds_grow(e, &e->cpus[i]);
+		if (ret < 0) {
+			engine_seterr(err, errlen, "out of memory");
+			return ret;
+		}
+	}
+	/* published first: its first samples must find it */
+	__atomic_store_n(&e->by_id[ev->id], ev, __ATOMIC_RELEASE);
+	ev->state = EVENT_OPEN;
+	for (i = 0; i < e->nr_cpus; i++) {
+		ret = open_event_on_cpu(e, &e->cpus[i], ev, err, errlen);
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0)
+		engine_event_close(e, ev);
+	return ret;
+}
+
+/* close one fd of an event, keeping its PERF_FORMAT_LOST count */
+static void close_event_fd(struct engine *e, struct engine_cpu *c, struct engine_event *ev, int fd)
+{
+	if (e->has_format_lost) {
+		uint64_t v[2];
+
+		if (read(fd, v, sizeof(v)) == (ssize_t)sizeof(v)) {
+			ev->lost += v[1];
+			c->closed_lost += v[1];
+		}
+	}
+	close(fd);
+}
+
+int engine_event_close(struct engine *e, struct engine_event *ev)
+{
+	unsigned i;
+
+	if (ev->engine != e)
+		return -EINVAL;
+	if (ev->state != EVENT_OPEN) {
+		ev->state = EVENT_CLOSED;
+		return 0;
+	}
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct engine_cpu *c = &e->cpus[i];
+
+		if (c->fds && ev->index < c->nr_fds && c->fds[ev->index] >= 0)
+			ioctl(c->fds[ev->index], PERF_EVENT_IOC_DISABLE, 0);
+	}
+	/*
+	 * Its samples already in the rings are read and dispatched before it
+	 * stops being known: two full sweeps after the disable.
+	 */
+	if (e->running && e->reader_started)
+		reader_wait_sweeps(e, 2);
+	__atomic_store_n(&e->by_id[ev->id], NULL, __ATOMIC_RELEASE);
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct engine_cpu *c = &e->cpus[i];
+		int fd;
+
+		if (!c->fds || ev->index >= c->nr_fds || c->fds[ev->index] < 0)
+			continue;
+		fd = c->fds[ev->index];
+		close_event_fd(e, c, ev, fd);
+		c->fds[ev->index] = -1;
+	}
+	/*
+	 * The event itself stays allocated until engine_free(): records of it
+	 * may still wait in a worker's queue, and their handlers run on them.
+	 */
+	ev->state = EVENT_CLOSED;
+	return 0;
+}
+
+/*
+ * The kernel takes one filter per perf event, for its life
+ * (PERF_EVENT_IOC_SET_FILTER on a filtered event: EEXIST).  So a new filter
+ * means new fds: opened next to the old ones, then the old ones closed.  In
+ * between, a hit passing both filters is written twice and deduplicated by
+ * the reader; no hit is missed.
+ */
+int engine_event_update_filter(struct engine *e, struct engine_event *ev,
+			       const char *filter, char *err, size_t errlen)
+{
+	struct engine_dedupe *dd;
+	char *copy = NULL, *old_filter;
+	int *old_fds;
+	unsigned i;
+	int ret = 0;
+
+	if (ev->engine != e || ev->state == EVENT_CLOSED)
+		return -EINVAL;
+	if (ev->state == EVENT_NEW || !e->running)
+		return engine_event_set_filter(ev, filter);
+	if (filter && *filter && !(copy = strdup(filter)))
+		return -ENOMEM;
+	old_fds = malloc(e->nr_cpus * sizeof(*old_fds));
+	dd = calloc(e->nr_cpus, sizeof(*dd));
+	if (!old_fds || !dd) {
+		free(copy);
+		free(old_fds);
+		free(dd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < e->nr_cpus; i++)
+		old_fds[i] = e->cpus[i].fds[ev->index];
+	__atomic_store_n(&ev->dedupe, dd, __ATOMIC_RELEASE);
+	old_filter = ev->filter;
+	ev->filter = copy;
+	for (i = 0; i < e->nr_cpus; i++) {
+		ret = open_event_on_cpu(e, &e->cpus[i], ev, err, errlen);
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0) {
+		/* the new fds go, the old ones stay: nothing changed */
+		unsigned j;
+
+		for (j = 0; j <= i && j < e->nr_cpus; j++) {
+			int fd = e->cpus[j].fds[ev->index];
+
+			if (fd >= 0 && fd != old_fds[j])
+				close(fd);
+			e->cpus[j].fds[ev->index] = old_fds[j];
+		}
+		free(ev->filter);
+		ev->filter = old_filter;
+	} else {
+		for (i = 0; i < e->nr_cpus; i++)
+			if (old_fds[i] >= 0)
+				ioctl(old_fds[i], PERF_EVENT_IOC_DISABLE, 0);
+		free(old_filter);
+	}
+	/* what both wrote is read before deduplication ends */
+	reader_wait_sweeps(e, 2);
+	__atomic_store_n(&ev->dedupe, NULL, __ATOMIC_RELEASE);
+	reader_wait_sweeps(e, 1);	/* no sweep uses dd any more */
+	free(dd);
+	if (ret == 0)
+		for (i = 0; i < e->nr_cpus; i++)
+			if (old_fds[i] >= 0)
+				close_event_fd(e, &e->cpus[i], ev, old_fds[i]);
+	free(old_fds);
+	return ret;
 }
 
 void engine_stats_get(const struct engine *e, struct engine_stats *st)

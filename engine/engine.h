@@ -206,7 +206,9 @@ void engine_free(struct engine *e);
 /*
  * engine_event_add - read system/name's format from tracefs, compile it and
  * add it to the engine.  Returns the event (owned by the engine: do not
- * free), or NULL with errno (ENOENT: no such event) and a message.
+ * free), or NULL with errno (ENOENT: no such event) and a message.  An
+ * event added before engine_start() opens with it; one added while the
+ * engine runs (a reload) opens at engine_event_open().
  */
 struct engine_event *engine_event_add(struct engine *e, const char *system,
 				      const char *name, char *err, size_t errlen);
@@ -231,6 +233,31 @@ int engine_event_set_filter(struct engine_event *ev, const char *filter);
  * and the cause (permission, paranoid level, fd limit, bad filter).
  */
 int engine_start(struct engine *e, char *err, size_t errlen);
+
+/*
+ * engine_event_open - start tracing an event added while the engine runs:
+ * open it on every CPU, into the running rings.  The other events trace
+ * on without a gap.  Before engine_start() it does nothing (the start opens
+ * it).  Returns 0 or -errno with a message; on failure nothing stays open.
+ */
+int engine_event_open(struct engine *e, struct engine_event *ev, char *err, size_t errlen);
+
+/*
+ * engine_event_close - stop tracing one event: disable it, let the reader
+ * dispatch what the rings hold of it, then close its fds (so that a dynamic
+ * event can be removed from tracefs).  Its records already read still reach
+ * its handlers; the event stays allocated, and counted, until
+ * engine_free().  It cannot be opened again: add it anew.
+ */
+int engine_event_close(struct engine *e, struct engine_event *ev);
+
+/*
+ * engine_event_update_filter - replace an event's filter (NULL or "": none)
+ * while it traces, with no gap.  On failure the old filter stays in force
+ * everywhere.  Returns 0 or -errno with the kernel's refusal in err.
+ */
+int engine_event_update_filter(struct engine *e, struct engine_event *ev,
+			       const char *filter, char *err, size_t errlen);
 
 /*
  * engine_stop - disable the events, drain what the rings hold, let the

@@ -31,6 +31,12 @@ struct engine_field {
 	bool flexible;		/* "type x[]; size:0": the array runs to the end of the record */
 };
 
+struct engine_dedupe {
+	uint64_t time;
+	uint32_t raw_size;
+	uint32_t hash;
+};
+
 struct engine_handler {
 	engine_handler_fn fn;
 	void *arg;
@@ -54,8 +60,18 @@ struct engine_event {
 	size_t nr_handlers;
 	char *filter;
 	uint64_t count;			/* atomic: __atomic builtins only */
-	uint64_t lost;			/* samples the ring refused, known at stop */
+	uint64_t lost;			/* samples the ring refused, known when closed */
 	struct engine *engine;		/* the owner, NULL until engine_event_add() */
+	size_t index;			/* in engine->events and each CPU's fds */
+	/*
+	 * While a filter is replaced the old and the new fds both trace, and
+	 * one tracepoint hit that passes both filters is written twice, back
+	 * to back, with the same time and bytes: the reader drops the second.
+	 * Per CPU, the last sample of this event (reader only); NULL outside
+	 * a replacement (atomic pointer).
+	 */
+	struct engine_dedupe *dedupe;
+	enum { EVENT_NEW, EVENT_OPEN, EVENT_CLOSED } state;
 };
 
 #endif

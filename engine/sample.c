@@ -45,7 +45,9 @@ int engine_sample_parse(const struct perf_event_header *hdr, bool with_tid,
 struct engine_event *engine_sample_event(const struct engine_sample *s,
 					 struct engine_event *const *by_id, unsigned max_id)
 {
-	struct engine_event *ev = s->type < max_id ? by_id[s->type] : NULL;
+	/* pairs with the release store of a reload that opens an event */
+	struct engine_event *ev = s->type < max_id ?
+		__atomic_load_n(&by_id[s->type], __ATOMIC_ACQUIRE) : NULL;
 
 	if (!ev || s->raw_size < ev->min_size)
 		return NULL;
