@@ -196,11 +196,12 @@ install: $(BUILD)/tracelogd
 check-systemd: $(BUILD)/tracelogd
 	sh tests/systemd/check-systemd.sh -b $(BUILD) $(if $(SYSTEMD_MODE),-m $(SYSTEMD_MODE))
 
-BENCH_BIN := $(BUILD)/bench/gen_getppid $(BUILD)/bench/gen_exec
+BENCH_BIN := $(BUILD)/bench/gen_getppid $(BUILD)/bench/gen_exec $(BUILD)/bench/gen_uprobe \
+	     $(BUILD)/bench/sample_cost
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -o $@ $<
+	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -pthread -o $@ $<
 
 # the benchmark: tracelogd beside perf on the same storms (see bench/README.md)
 bench: deps $(BUILD)/tracelogd $(BENCH_BIN)

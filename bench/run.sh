@@ -2,7 +2,7 @@
 # bench/run.sh - tracelogd against perf on the same event storm, same run.
 #
 # usage: bench/run.sh [-n CALLS] [-r RUNS] [-e EXECS] [-p RING_PAGES] [-b BUILD]
-#                     [-l SECONDS]
+#                     [-l SECONDS] [-u UPROBE_CALLS]
 #
 # A generator pinned to CPU 0 makes CALLS getppid(2) calls; each consumer is
 # pinned to CPU 1:
@@ -10,8 +10,9 @@
 #   tracelogd     JSON lines to a file (shipped default ring and queue sizes)
 #   perf record   perf record -e syscalls:sys_enter_getppid -a -m RING_PAGES
 #   perf script   perf record, then perf script over its perf.data (CPU summed)
-# Then an exec storm (EXECS fork+exec of /bin/true) under tracelogd and perf
-# record, and tracelogd's start-up time with every syscalls/* tracepoint.
+# Then an exec storm (EXECS fork+exec of /bin/true) and a uprobe storm
+# (UPROBE_CALLS calls of a probed function) under tracelogd and perf record,
+# and tracelogd's start-up time with every syscalls/* tracepoint.
 # Prints one markdown table: medians of RUNS runs with the min-max spread.
 # Needs root.  Timings are never asserted anywhere: this is a benchmark.
 set -u
@@ -22,7 +23,8 @@ EXECS=2000
 PAGES=256
 BUILD=build
 LONG=0
-while getopts "n:r:e:p:b:l:" o; do
+UCALLS=100000
+while getopts "n:r:e:p:b:l:u:" o; do
 	case $o in
 	n) CALLS=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
@@ -30,6 +32,7 @@ while getopts "n:r:e:p:b:l:" o; do
 	p) PAGES=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
 	l) LONG=$OPTARG ;;
+	u) UCALLS=$OPTARG ;;
 	*) echo "usage: $0 [-n CALLS] [-r RUNS] [-e EXECS] [-p RING_PAGES] [-b BUILD]" >&2; exit 2 ;;
 	esac
 done
@@ -37,7 +40,8 @@ done
 TLD=$BUILD/tracelogd
 GEN=$BUILD/bench/gen_getppid
 GEXEC=$BUILD/bench/gen_exec
-for f in "$TLD" "$GEN" "$GEXEC"; do
+GUP=$(realpath "$BUILD/bench/gen_uprobe")
+for f in "$TLD" "$GEN" "$GEXEC" "$GUP"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
@@ -47,6 +51,7 @@ TMP=$(mktemp -d /tmp/tracelogd-bench.XXXXXX)
 CHILD=""
 cleanup() {
 	[ -n "$CHILD" ] && kill -KILL "$CHILD" 2>/dev/null
+	perf probe -q -d 'probe_gen_uprobe:*' 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -178,6 +183,36 @@ run_exec() {
 	rm -f "$TMP/pe.data"
 }
 
+run_uprobe() {
+	local out
+
+	out=$(taskset -c 0 "$GUP" "$UCALLS")
+	put uprobe_baseline ns "$(echo "$out" | awk '{ print $5 }')"
+
+	rm -f "$TMP/u.jsonl"
+	time_start "$TMP/u.time" "$TLD" -p "uprobe:ub:$GUP:bench_target x=%di:s32" -o "$TMP/u.jsonl"
+	wait_for "$TMP/u.jsonl" '"state":"started"' 30 || exit 1
+	out=$(taskset -c 0 "$GUP" "$UCALLS")
+	put uprobe_tracelogd ns "$(echo "$out" | awk '{ print $5 }')"
+	kill -INT "$(child_of $CHILD)"
+	wait "$CHILD"
+	CHILD=""
+	put uprobe_tracelogd events "$(grep -c '"probe":"ub"' "$TMP/u.jsonl")"
+	put uprobe_tracelogd lost "$(tail -n 1 "$TMP/u.jsonl" | sed -n 's/.*"total":\([0-9]*\).*/\1/p')"
+
+	perf probe -q -x "$GUP" -a 'bench_target x=%di:s32' >/dev/null 2>&1
+	rm -f "$TMP/pu.data"
+	time_start "$TMP/pu.time" perf record -q -e probe_gen_uprobe:bench_target -a -m "$PAGES" -o "$TMP/pu.data"
+	sleep 2
+	out=$(taskset -c 0 "$GUP" "$UCALLS")
+	put uprobe_perf_record ns "$(echo "$out" | awk '{ print $5 }')"
+	kill -INT "$(child_of $CHILD)"
+	wait "$CHILD"
+	CHILD=""
+	perf probe -q -d 'probe_gen_uprobe:*' >/dev/null 2>&1
+	rm -f "$TMP/pu.data"
+}
+
 run_startup() {
 	local t0 t1
 
@@ -228,6 +263,7 @@ run_long() {
 for r in $(seq 1 "$RUNS"); do
 	run_getppid "$r"
 	run_exec
+	run_uprobe
 	run_startup
 done
 
@@ -262,6 +298,8 @@ echo "Ratios of medians: traced overhead (ns/call − baseline) tracelogd / perf
 echo "consumer CPU per event tracelogd / perf record = $(echo "$tc $pc" | awk '{ printf "%.2f", $1 / $2 }');"
 echo "perf record + perf script / tracelogd = $(echo "$sc $tc" | awk '{ printf "%.1f", $1 / $2 }')×."
 echo "tracelogd RSS while tracing (VmRSS at the end of the storm): $(summ tracelogd rss_live_kb) KiB."
+echo
+echo "uprobe storm: $UCALLS calls of a probed function, ns per call: baseline $(summ uprobe_baseline ns), tracelogd $(summ uprobe_tracelogd ns), perf record $(summ uprobe_perf_record ns); tracelogd events $(summ uprobe_tracelogd events), lost $(summ uprobe_tracelogd lost)."
 echo
 echo "exec storm: $EXECS fork+exec of /bin/true, µs per exec: baseline $(summ exec_baseline us), tracelogd $(summ exec_tracelogd us), perf record $(summ exec_perf_record us); tracelogd exec events $(summ exec_tracelogd events), lost $(summ exec_tracelogd lost)."
 echo
