@@ -141,9 +141,10 @@ run: deps
 	@sh ./tools/tracefs-check.sh
 	./$(BUILD)/tracelogd -e sched/sched_process_exec -e sched/sched_process_exit -o -
 
-# everything CI runs: unit, integration (root, real kernel) and the kprobe VM
+# everything CI runs: unit, integration (root, real kernel), the kprobe VM and
+# the unit under real systemd
 check: deps
-	$(MAKE) all check-unit check-integration check-vm
+	$(MAKE) all check-unit check-integration check-vm check-systemd
 
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/sanitizer.supp
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1

@@ -164,7 +164,7 @@ static const char *tracefs_usable(const char *dir, char *err, size_t errlen)
 	saved = errno;
 	if (saved == EACCES || saved == EPERM)
 		engine_seterr(err, errlen,
-		       "permission denied on tracefs (%s): tracelogd needs root, or CAP_SYS_ADMIN and CAP_PERFMON",
+		       "permission denied on tracefs (%s): tracelogd needs root (tracefs belongs to root) and CAP_PERFMON",
 		       dir);
 	else
 		engine_seterr(err, errlen, "tracefs (%s): %s", dir, strerror(saved));
@@ -732,7 +732,7 @@ static const char *open_error(int err)
 			fclose(f);
 		}
 		snprintf(buf, sizeof(buf),
-			 "permission denied: run as root or with CAP_PERFMON and CAP_SYS_ADMIN (kernel.perf_event_paranoid = %d)",
+			 "permission denied: run as root with CAP_PERFMON (kernel.perf_event_paranoid = %d)",
 			 paranoid);
 		return buf;
 	case EMFILE:
