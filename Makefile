@@ -10,8 +10,8 @@ CC       ?= cc
 
 # Debian packages the build and the tests need (make deps installs them).
 DEB_PKGS := gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev check \
-	    libjansson-dev jq libinih-dev
-PKG_LIBS := libtraceevent libtracefs libelf inih
+	    libjansson-dev jq libinih-dev libsystemd-dev
+PKG_LIBS := libtraceevent libtracefs libelf inih libsystemd
 PKG_TEST := check jansson
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -52,9 +52,15 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_BIN  := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 HELPER_BIN := $(HELPERS:tests/integration/%.c=$(BUILD)/tests/%)
 
+# handler plugins (daemon/tracelogd-plugin.h): daemon/plugins/NAME.c into
+# $(BUILD)/plugins/NAME.so; -z defs proves they need nothing of the daemon
+PLUGIN_SRC := $(wildcard daemon/plugins/*.c)
+PLUGIN_SO  := $(PLUGIN_SRC:daemon/plugins/%.c=$(BUILD)/plugins/%.so)
+PLUGIN_LDFLAGS := -fPIC -shared $(if $(SANITIZE),,-Wl,-z,defs)
+
 .PHONY: all deps run check check-unit check-integration check-valgrind bench clean help
 
-all: $(BUILD)/tracelogd
+all: $(BUILD)/tracelogd $(PLUGIN_SO)
 
 help:
 	@echo "make            build $(BUILD)/tracelogd"
@@ -82,6 +88,7 @@ $(BUILD)/%.o: %.c
 	$(call need_pkg,libtracefs,libtracefs-dev)
 	$(call need_pkg,libelf,libelf-dev)
 	$(call need_pkg,inih,libinih-dev)
+	$(call need_pkg,libsystemd,libsystemd-dev)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
@@ -136,6 +143,23 @@ $(ELF_DIR)/target_stripped: tests/unit/elf_target.c tests/unit/elf_target2.c $(E
 
 $(BUILD)/tests/check_probes: $(ELF_FIX)
 
+$(BUILD)/plugins/%.so: daemon/plugins/%.c daemon/tracelogd-plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+
+# plugins the loader must refuse or accept (tests/unit/plugin_fixture.c)
+PLUGIN_FIX := $(BUILD)/tests/plugins/abi2.so $(BUILD)/tests/plugins/nodesc.so \
+	      $(BUILD)/tests/plugins/initfail.so $(BUILD)/tests/plugins/good.so \
+	      $(BUILD)/tests/plugins/undef.so
+# a symbol nothing defines: linked without -z defs, refused by RTLD_NOW
+$(BUILD)/tests/plugins/undef.so: PLUGIN_LDFLAGS := -fPIC -shared
+$(BUILD)/tests/plugins/%.so: tests/unit/plugin_fixture.c daemon/tracelogd-plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PLUGIN_LDFLAGS) -DFIXTURE_$(shell echo $* | tr a-z A-Z) -o $@ $<
+
+$(BUILD)/tests/check_plugin: $(PLUGIN_SO) $(PLUGIN_FIX)
+$(BUILD)/tests/check_handler: $(PLUGIN_SO)
+
 run: deps
 	$(MAKE) all
 	@sh ./tools/tracefs-check.sh
@@ -153,7 +177,7 @@ export TSAN_OPTIONS = halt_on_error=1
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-check-integration: $(BUILD)/tracelogd $(ITEST_BIN) $(HELPER_BIN)
+check-integration: $(BUILD)/tracelogd $(ITEST_BIN) $(HELPER_BIN) $(PLUGIN_SO)
 	@set -e; for t in $(ITEST_BIN); do echo "== $$t"; \
 		TRACELOGD=$(BUILD)/tracelogd HELPERS=$(BUILD)/tests $$t; done
 
@@ -173,11 +197,16 @@ check-vm: $(BUILD)/tracelogd
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
+INCLUDEDIR ?= $(PREFIX)/include
+PLUGINDIR  ?= $(PREFIX)/lib/tracelogd/plugins
 
 .PHONY: install check-systemd
-install: $(BUILD)/tracelogd
+install: $(BUILD)/tracelogd $(PLUGIN_SO)
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/tracelogd $(DESTDIR)$(SBINDIR)/tracelogd
+	install -d -m 0755 $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PLUGINDIR)
+	install -m 0644 daemon/tracelogd-plugin.h $(DESTDIR)$(INCLUDEDIR)/tracelogd-plugin.h
+	install -m 0755 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/
 	sed -e '/^ExecStart=/s|/usr/local/sbin/|$(SBINDIR)/|' \
 	    -e '/^ExecStart=/s| /etc/tracelogd/| $(SYSCONFDIR)/tracelogd/|' \
 	    systemd/tracelogd.service >$(BUILD)/tracelogd.service

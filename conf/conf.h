@@ -130,6 +130,9 @@ struct conf_probe {
 	size_t nr_handlers;
 	bool enabled;
 	unsigned line;			/* the line of the section header */
+	bool event_names;		/* log each event under its own name, not
+					   the probe's: the command line's -e (a
+					   file never sets it; not compared) */
 };
 
 /* A parsed file.  Plain data: read it, do not change it. */

@@ -19,6 +19,7 @@
 
 #include "jlog.h"
 #include "json.h"
+#include "sink.h"
 
 #define FLUSH_BYTES	(256 * 1024)
 
@@ -42,23 +43,48 @@ struct jlog_emitter {
 struct jlog_worker {
 	struct jbuf buf;
 	uint64_t lines;			/* event lines in buf */
+	size_t flush_at;		/* write buf once it holds this much (1: each line) */
+	uint64_t first_ns;		/* atomic: time of buf's oldest line; 0: empty */
+	uint32_t flush_req;		/* atomic: jlog_tick() asks for a flush */
+	bool held;			/* the worker holds mu (read by its own thread) */
 	int64_t sec;			/* second of sec_text */
 	char sec_text[32];		/* "2026-11-22T01:31:47." */
+	/*
+	 * buf is the worker's while it is busy: it takes mu with its first
+	 * line after an idle and gives it back at the idle, so that a line
+	 * costs no lock.  jlog_tick() flushes a parked buffer under mu, and
+	 * asks a busy worker through flush_req, which it reads per line.
+	 */
+	pthread_mutex_t mu;
 } __attribute__((aligned(64)));
 
 struct jlog {
-	int fd;
-	bool own_fd;
-	pthread_mutex_t lock;		/* the fd, and the counters below */
+	struct sink *sink;
+	struct jlog_opts opts;
+	pthread_mutex_t lock;		/* the sink, and the counters below */
 	struct jlog_worker *workers;
 	unsigned nr_workers;
 	struct jlog_emitter **emitters;
 	size_t nr_emitters;
 	int64_t offset_ns;		/* atomic: realtime - monotonic */
 	uint64_t written;
-	uint64_t dropped;
-	uint64_t dropped_reported;
+	uint64_t dropped;		/* event lines the sink lost */
+	uint64_t dropped_reported;	/* of those, told by "lost" lines */
 	uint64_t lost_reported[4];
+	uint64_t lost_pending[4];	/* engine losses whose "lost" line failed */
+	uint64_t other_dropped;		/* daemon, stats and lost lines not written */
+	/*
+	 * An outage runs from a failure of the sink until a tick reports it
+	 * over; failures that come and go inside it are one outage.
+	 */
+	bool outage;
+	uint64_t fail_seen;		/* the sink's failure count, last looked at */
+	uint64_t dropped_at_fail;	/* dropped when the outage began */
+	int fail_err;			/* the latest failure */
+	enum sink_op fail_op;
+	int rep_err;			/* the health jlog_tick() reported last */
+	enum sink_op rep_op;
+	uint64_t rep_failures;
 	struct jbuf line;		/* for daemon and lost lines, under lock */
 };
 
@@ -91,26 +117,37 @@ void jlog_clock_update(struct jlog *jl)
 
 struct jlog *jlog_open(const char *path, unsigned workers, char *err, size_t errlen)
 {
+	return jlog_open_opts(path, workers, NULL, err, errlen);
+}
+
+static void sink_opts_of(const struct jlog_opts *o, struct sink_opts *so)
+{
+	so->rotate_size = o->rotate_size;
+	so->rotate_keep = o->rotate_keep;
+}
+
+struct jlog *jlog_open_opts(const char *path, unsigned workers, const struct jlog_opts *opts,
+			    char *err, size_t errlen)
+{
 	struct jlog *jl = calloc(1, sizeof(*jl));
+	struct sink_opts so;
 	unsigned i;
 
 	if (!jl)
 		goto nomem;
 	pthread_mutex_init(&jl->lock, NULL);
-	jl->fd = -1;
-	if (!strcmp(path, "-")) {
-		jl->fd = STDOUT_FILENO;
-	} else {
-		jl->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (jl->fd < 0) {
-			int saved = errno;
+	if (opts)
+		jl->opts = *opts;
+	if (!jl->opts.flush_interval_ms)
+		jl->opts.flush_interval_ms = 1000;
+	sink_opts_of(&jl->opts, &so);
+	jl->sink = sink_open(path, &so, err, errlen);
+	if (!jl->sink) {
+		int saved = errno;
 
-			snprintf(err, errlen, "cannot open the log %s: %s", path, strerror(saved));
-			jlog_close(jl);
-			errno = saved;
-			return NULL;
-		}
-		jl->own_fd = true;
+		jlog_close(jl);
+		errno = saved;
+		return NULL;
 	}
 	jl->nr_workers = workers ? workers : 1;
 	jl->workers = aligned_alloc(64, sizeof(*jl->workers) * jl->nr_workers);
@@ -119,9 +156,12 @@ struct jlog *jlog_open(const char *path, unsigned workers, char *err, size_t err
 	memset(jl->workers, 0, sizeof(*jl->workers) * jl->nr_workers);
 	for (i = 0; i < jl->nr_workers; i++) {
 		jl->workers[i].sec = -1;
+		jl->workers[i].flush_at = jl->opts.flush == JLOG_FLUSH_LINE ? 1 : FLUSH_BYTES;
+		pthread_mutex_init(&jl->workers[i].mu, NULL);
+	}
+	for (i = 0; i < jl->nr_workers; i++)
 		if (jbuf_init(&jl->workers[i].buf, FLUSH_BYTES + 65536) < 0)
 			goto nomem;
-	}
 	if (jbuf_init(&jl->line, 4096) < 0)
 		goto nomem;
 	jlog_clock_update(jl);
@@ -131,23 +171,6 @@ nomem:
 	jlog_close(jl);
 	errno = ENOMEM;
 	return NULL;
-}
-
-/* write all of buf; returns 0 or -errno, *done = bytes written */
-static int write_all(int fd, const char *p, size_t len, size_t *done)
-{
-	*done = 0;
-	while (*done < len) {
-		ssize_t n = write(fd, p + *done, len - *done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		*done += (size_t)n;
-	}
-	return 0;
 }
 
 static size_t count_lines(const char *p, size_t len)
@@ -162,29 +185,105 @@ static size_t count_lines(const char *p, size_t len)
 	return n;
 }
 
-static void jlog_report_sink_locked(struct jlog *jl);
+/* after each use of the sink: an outage that begins, the latest failure */
+static void note_failure_locked(struct jlog *jl)
+{
+	uint64_t failures;
+	enum sink_op op;
+	int err = sink_health(jl->sink, &op, &failures);
 
-/* the worker's buffer to the sink; the caller holds no lock */
+	if (failures != jl->fail_seen) {
+		jl->fail_seen = failures;
+		if (!jl->outage) {
+			jl->outage = true;
+			jl->dropped_at_fail = jl->dropped;
+		}
+	}
+	if (err) {
+		jl->fail_err = err;
+		jl->fail_op = op;
+	}
+}
+
+/* whole lines to the sink; 0, or -EIO when not all of them went */
+static int write_locked(struct jlog *jl, const char *p, size_t len)
+{
+	size_t n = sink_write(jl->sink, p, len);
+
+	note_failure_locked(jl);
+	return n == len ? 0 : -EIO;
+}
+
+static void line_start(struct jlog *jl, const char *type);
+
+/*
+ * The "lost" lines that are due: sink losses not told yet, and engine
+ * losses whose own line failed.  They go before any other line, so that a
+ * gap in the log is followed by the line that counts it.  0, or -EIO
+ * while the sink cannot take them.
+ */
+static int report_pending_locked(struct jlog *jl)
+{
+	unsigned s;
+
+	for (s = 0; s < 4; s++) {
+		const char *stage = engine_stage_name((enum engine_stage)s);
+		uint64_t n = jl->lost_pending[s];
+
+		if (!n)
+			continue;
+		if (!sink_is_up(jl->sink))
+			return -EIO;
+		line_start(jl, "lost");
+		json_put_raw(&jl->line, ",\"count\":", 9);
+		json_put_u64(&jl->line, n);
+		json_put_raw(&jl->line, ",\"stage\":\"", 10);
+		json_put_raw(&jl->line, stage, strlen(stage));
+		json_put_raw(&jl->line, "\"}\n", 3);
+		if (write_locked(jl, jl->line.p, jl->line.len) < 0)
+			return -EIO;
+		jl->lost_pending[s] = 0;
+		jl->lost_reported[s] += n;
+	}
+	if (jl->dropped != jl->dropped_reported) {
+		uint64_t n = jl->dropped - jl->dropped_reported;
+
+		if (!sink_is_up(jl->sink))
+			return -EIO;
+		line_start(jl, "lost");
+		json_put_raw(&jl->line, ",\"count\":", 9);
+		json_put_u64(&jl->line, n);
+		json_put_raw(&jl->line, ",\"stage\":\"sink\"}\n", 17);
+		if (write_locked(jl, jl->line.p, jl->line.len) < 0)
+			return -EIO;
+		jl->dropped_reported += n;
+	}
+	return 0;
+}
+
+/*
+ * The worker's buffer to the sink.  The caller owns the buffer: it is the
+ * worker holding w->mu, or the holder of w->mu while the worker is idle.
+ */
 static void worker_flush(struct jlog *jl, struct jlog_worker *w)
 {
-	size_t done;
-	int ret;
+	size_t len = w->buf.len;
+	uint64_t ok = 0;
 
-	if (!w->buf.len)
+	__atomic_store_n(&w->flush_req, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->first_ns, 0, __ATOMIC_RELAXED);
+	if (!len)
 		return;
 	pthread_mutex_lock(&jl->lock);
-	ret = write_all(jl->fd, w->buf.p, w->buf.len, &done);
-	if (ret < 0) {
-		/* lines written before the failure count as written */
-		uint64_t ok = count_lines(w->buf.p, done);
+	/* while the sink refuses even the "lost" line, the batch is lost whole */
+	if (report_pending_locked(jl) == 0) {
+		size_t n = sink_write(jl->sink, w->buf.p, len);
 
-		jl->written += ok;
-		jl->dropped += w->lines - ok;
-	} else {
-		jl->written += w->lines;
-		if (jl->dropped != jl->dropped_reported)
-			jlog_report_sink_locked(jl);
+		note_failure_locked(jl);
+		ok = n == len ? w->lines : count_lines(w->buf.p, n);
 	}
+	jl->written += ok;
+	jl->dropped += w->lines - ok;
 	pthread_mutex_unlock(&jl->lock);
 	jbuf_reset(&w->buf);
 	w->lines = 0;
@@ -193,17 +292,126 @@ static void worker_flush(struct jlog *jl, struct jlog_worker *w)
 void jlog_on_idle(unsigned worker, void *arg)
 {
 	struct jlog *jl = arg;
+	struct jlog_worker *w;
 
-	if (worker < jl->nr_workers)
-		worker_flush(jl, &jl->workers[worker]);
+	if (worker >= jl->nr_workers)
+		return;
+	w = &jl->workers[worker];
+	if (!w->held)
+		return;		/* no line since the last idle */
+	if (__atomic_load_n(&jl->opts.flush, __ATOMIC_RELAXED) != JLOG_FLUSH_INTERVAL ||
+	    __atomic_load_n(&w->flush_req, __ATOMIC_RELAXED))
+		worker_flush(jl, w);
+	w->held = false;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void jlog_flush_all(struct jlog *jl)
 {
 	unsigned i;
 
+	for (i = 0; i < jl->nr_workers; i++) {
+		struct jlog_worker *w = &jl->workers[i];
+
+		if (w->held) {
+			/*
+			 * The workers are stopped, and a stopped worker gave mu
+			 * back at its last idle: the holder is this thread,
+			 * which ran a handler itself (the tests do).
+			 */
+			worker_flush(jl, w);
+			w->held = false;
+			pthread_mutex_unlock(&w->mu);
+			continue;
+		}
+		pthread_mutex_lock(&w->mu);
+		worker_flush(jl, w);
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+int jlog_tick(struct jlog *jl, uint64_t now_ns, struct jlog_health *h)
+{
+	uint64_t age = __atomic_load_n(&jl->opts.flush_interval_ms, __ATOMIC_RELAXED) * 1000000;
+	uint64_t failures;
+	enum sink_op op;
+	unsigned i;
+	int err, changed;
+
+	/* buffers older than flush_interval (line: there are none) */
+	for (i = 0; i < jl->nr_workers; i++) {
+		struct jlog_worker *w = &jl->workers[i];
+		uint64_t first = __atomic_load_n(&w->first_ns, __ATOMIC_RELAXED);
+
+		if (!first || now_ns < first + age)
+			continue;
+		if (pthread_mutex_trylock(&w->mu) == 0) {
+			/* parked: the worker sleeps, or comes back after us */
+			worker_flush(jl, w);
+			pthread_mutex_unlock(&w->mu);
+		} else {
+			/* busy: it flushes at its next line or idle */
+			__atomic_store_n(&w->flush_req, 1, __ATOMIC_RELAXED);
+		}
+	}
+
+	pthread_mutex_lock(&jl->lock);
+	sink_check(jl->sink);
+	note_failure_locked(jl);
+	/* losses are told as soon as the sink takes lines again */
+	if (sink_is_up(jl->sink))
+		report_pending_locked(jl);
+	err = sink_health(jl->sink, &op, &failures);
+	if (err)
+		changed = err != jl->rep_err || op != jl->rep_op;
+	else	/* over, or a failure came and went since the last tick */
+		changed = jl->rep_err || failures != jl->rep_failures;
+	if (changed && h) {
+		h->error = err;
+		h->op = sink_op_name(op);
+		h->last_error = jl->fail_err;
+		h->last_op = sink_op_name(jl->fail_op);
+		h->lost = jl->dropped - jl->dropped_at_fail;
+		h->lost_total = jl->dropped;
+	}
+	if (changed && !err)
+		jl->outage = false;
+	jl->rep_err = err;
+	jl->rep_op = op;
+	jl->rep_failures = failures;
+	pthread_mutex_unlock(&jl->lock);
+	return changed;
+}
+
+int jlog_reopen(struct jlog *jl)
+{
+	int ret;
+
+	pthread_mutex_lock(&jl->lock);
+	ret = sink_reopen(jl->sink);
+	note_failure_locked(jl);
+	pthread_mutex_unlock(&jl->lock);
+	return ret;
+}
+
+void jlog_set_opts(struct jlog *jl, const struct jlog_opts *opts)
+{
+	struct sink_opts so;
+	unsigned i;
+
+	pthread_mutex_lock(&jl->lock);
+	jl->opts.rotate_size = opts->rotate_size;
+	jl->opts.rotate_keep = opts->rotate_keep;
+	sink_opts_of(&jl->opts, &so);
+	sink_set_opts(jl->sink, &so);
+	pthread_mutex_unlock(&jl->lock);
+	/* the flush policy: read by the workers as they go */
+	__atomic_store_n(&jl->opts.flush, opts->flush, __ATOMIC_RELAXED);
+	__atomic_store_n(&jl->opts.flush_interval_ms,
+			 opts->flush_interval_ms ? opts->flush_interval_ms : 1000, __ATOMIC_RELAXED);
 	for (i = 0; i < jl->nr_workers; i++)
-		worker_flush(jl, &jl->workers[i]);
+		__atomic_store_n(&jl->workers[i].flush_at,
+				 opts->flush == JLOG_FLUSH_LINE ? 1 : FLUSH_BYTES, __ATOMIC_RELAXED);
 }
 
 /* "ts":"..." for a monotonic time, with the second's text cached */
@@ -416,6 +624,13 @@ static void jlog_handle(const struct engine_record *rec, unsigned worker, void *
 	struct jlog_worker *w = &jl->workers[worker % jl->nr_workers];
 	struct jbuf *b = &w->buf;
 
+	if (__builtin_expect(!w->held, 0)) {
+		/* the first line since an idle: the buffer is ours until the next */
+		pthread_mutex_lock(&w->mu);
+		w->held = true;
+	}
+	if (!b->len)
+		__atomic_store_n(&w->first_ns, rec->time ? rec->time : 1, __ATOMIC_RELAXED);
 	if (put_event(b, em, __atomic_load_n(&jl->offset_ns, __ATOMIC_RELAXED), &w->sec,
 		      w->sec_text, rec) < 0) {
 		/* out of memory mid-line: drop the whole line, count it */
@@ -425,7 +640,8 @@ static void jlog_handle(const struct engine_record *rec, unsigned worker, void *
 		return;
 	}
 	w->lines++;
-	if (b->len >= FLUSH_BYTES)
+	if (b->len >= __atomic_load_n(&w->flush_at, __ATOMIC_RELAXED) ||
+	    __builtin_expect(__atomic_load_n(&w->flush_req, __ATOMIC_RELAXED), 0))
 		worker_flush(jl, w);
 }
 
@@ -649,14 +865,6 @@ int jlog_render_record(struct jbuf *b, const struct engine_record *rec, const ch
 	return ret;
 }
 
-/* a line from a non-worker thread: under the lock, written at once */
-static int write_line_locked(struct jlog *jl)
-{
-	size_t done;
-
-	return write_all(jl->fd, jl->line.p, jl->line.len, &done);
-}
-
 static void line_start(struct jlog *jl, const char *type)
 {
 	char ts[40];
@@ -672,24 +880,18 @@ static void line_start(struct jlog *jl, const char *type)
 	json_put_raw(&jl->line, "\"", 1);
 }
 
-static void jlog_report_sink_locked(struct jlog *jl)
-{
-	uint64_t n = jl->dropped - jl->dropped_reported;
-
-	line_start(jl, "lost");
-	json_put_raw(&jl->line, ",\"count\":", 9);
-	json_put_u64(&jl->line, n);
-	json_put_raw(&jl->line, ",\"stage\":\"sink\"}\n", 17);
-	if (write_line_locked(jl) == 0)
-		jl->dropped_reported += n;
-}
-
 void jlog_on_loss(const struct engine_loss *loss, void *arg)
 {
 	struct jlog *jl = arg;
 	const char *stage = engine_stage_name(loss->stage);
+	unsigned s = (unsigned)loss->stage < 4 ? (unsigned)loss->stage : 0;
 
 	pthread_mutex_lock(&jl->lock);
+	if (report_pending_locked(jl) < 0) {
+		/* told, without its cpu, once the sink takes lines again */
+		jl->lost_pending[s] += loss->count;
+		goto out;
+	}
 	line_start(jl, "lost");
 	json_put_raw(&jl->line, ",\"cpu\":", 7);
 	json_put_s64(&jl->line, loss->cpu);
@@ -697,34 +899,72 @@ void jlog_on_loss(const struct engine_loss *loss, void *arg)
 	json_put_u64(&jl->line, loss->count);
 	json_put_raw(&jl->line, ",\"stage\":\"", 10);
 	json_put_raw(&jl->line, stage, strlen(stage));
-	json_put_raw(&jl->line, "\"}\n", 3);
-	if (write_line_locked(jl) == 0 && (unsigned)loss->stage < 4)
-		jl->lost_reported[loss->stage] += loss->count;
+	if (json_put_raw(&jl->line, "\"}\n", 3) < 0 || write_locked(jl, jl->line.p, jl->line.len) < 0)
+		jl->lost_pending[s] += loss->count;
+	else
+		jl->lost_reported[s] += loss->count;
+out:
 	pthread_mutex_unlock(&jl->lock);
 }
 
-int jlog_write_daemon(struct jlog *jl, const char *state, const char *extra)
+int jlog_write_line(struct jlog *jl, const char *type, const char *extra)
 {
 	int ret;
 
 	pthread_mutex_lock(&jl->lock);
-	line_start(jl, "daemon");
-	json_put_raw(&jl->line, ",\"state\":", 9);
-	json_put_str(&jl->line, state, strlen(state));
-	if (extra)
-		json_put_raw(&jl->line, extra, strlen(extra));
-	json_put_raw(&jl->line, "}\n", 2);
-	ret = write_line_locked(jl);
+	ret = report_pending_locked(jl);
+	if (ret == 0) {
+		line_start(jl, type);
+		if (extra)
+			json_put_raw(&jl->line, extra, strlen(extra));
+		if (json_put_raw(&jl->line, "}\n", 2) < 0)
+			ret = -ENOMEM;
+		else
+			ret = write_locked(jl, jl->line.p, jl->line.len);
+	}
+	if (ret < 0)
+		jl->other_dropped++;
 	pthread_mutex_unlock(&jl->lock);
+	return ret;
+}
+
+int jlog_write_daemon(struct jlog *jl, const char *state, const char *extra)
+{
+	struct jbuf b;
+	int ret;
+
+	if (jbuf_init(&b, 64 + strlen(state) + (extra ? strlen(extra) : 0)) < 0)
+		return -ENOMEM;
+	json_put_raw(&b, ",\"state\":", 9);
+	json_put_str(&b, state, strlen(state));
+	if (extra)
+		json_put_raw(&b, extra, strlen(extra));
+	if (json_put_raw(&b, "", 1) < 0)	/* the terminating NUL */
+		ret = -ENOMEM;
+	else
+		ret = jlog_write_line(jl, "daemon", b.p);
+	jbuf_free(&b);
 	return ret;
 }
 
 void jlog_stats_get(struct jlog *jl, struct jlog_stats *st)
 {
+	struct sink_stats ss;
+	enum sink_op op;
+
+	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&jl->lock);
 	st->events_written = jl->written;
 	st->sink_dropped = jl->dropped;
 	memcpy(st->lost_reported, jl->lost_reported, sizeof(st->lost_reported));
+	st->other_dropped = jl->other_dropped;
+	sink_stats_get(jl->sink, &ss);
+	st->rotations = ss.rotations;
+	st->reopens = ss.reopens;
+	st->torn = ss.torn;
+	st->file_bytes = ss.bytes;
+	st->error = sink_health(jl->sink, &op, NULL);
+	st->up = sink_is_up(jl->sink);
 	pthread_mutex_unlock(&jl->lock);
 }
 
@@ -736,16 +976,17 @@ void jlog_close(struct jlog *jl)
 		return;
 	if (jl->workers) {
 		jlog_flush_all(jl);
-		for (i = 0; i < jl->nr_workers; i++)
+		for (i = 0; i < jl->nr_workers; i++) {
 			jbuf_free(&jl->workers[i].buf);
+			pthread_mutex_destroy(&jl->workers[i].mu);
+		}
 		free(jl->workers);
 	}
 	for (i = 0; i < jl->nr_emitters; i++)
 		emitter_free(jl->emitters[i]);
 	free(jl->emitters);
 	jbuf_free(&jl->line);
-	if (jl->own_fd && jl->fd >= 0)
-		close(jl->fd);
+	sink_close(jl->sink);
 	pthread_mutex_destroy(&jl->lock);
 	free(jl);
 }

@@ -8,6 +8,7 @@
 #ifndef TRACELOGD_JLOG_H
 #define TRACELOGD_JLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,31 @@ struct jlog_stats {
 	uint64_t events_written;	/* event lines the sink accepted */
 	uint64_t sink_dropped;		/* event lines the sink refused */
 	uint64_t lost_reported[4];	/* counts of the "lost" lines, by engine stage */
+	uint64_t other_dropped;		/* daemon, stats and lost lines not written */
+	uint64_t rotations;		/* files rotated away */
+	uint64_t reopens;		/* jlog_reopen(), and reopens after a deletion */
+	uint64_t torn;			/* cut lines left in a pipe (a file has none) */
+	uint64_t file_bytes;		/* in the current file */
+	int error;			/* the sink's failure (errno), 0: it writes */
+	bool up;			/* a file is open */
+};
+
+/*
+ * When buffered lines are written.  Whatever the policy, a full buffer is
+ * written, and so is every buffer at jlog_flush_all() and jlog_close().
+ */
+enum jlog_flush {
+	JLOG_FLUSH_IDLE,	/* when a worker runs out of records, and at least
+				   every flush_interval (jlog_tick()) */
+	JLOG_FLUSH_INTERVAL,	/* when a buffer's oldest line is flush_interval old */
+	JLOG_FLUSH_LINE,	/* every line at once */
+};
+
+struct jlog_opts {
+	uint64_t rotate_size;		/* bytes; 0: never rotate */
+	unsigned rotate_keep;		/* PATH.1 (newest) .. PATH.N kept; 0: none */
+	enum jlog_flush flush;
+	uint64_t flush_interval_ms;	/* 0: 1000 */
 };
 
 /*
@@ -28,6 +54,77 @@ struct jlog_stats {
  * Returns the log (free with jlog_close()) or NULL with errno and a message.
  */
 struct jlog *jlog_open(const char *path, unsigned workers, char *err, size_t errlen);
+
+/*
+ * jlog_open_opts - jlog_open() with rotation and a flush policy (opts may
+ * be NULL: no rotation, JLOG_FLUSH_IDLE, 1 s).
+ *
+ * Rotation: before a write would take the file past rotate_size, PATH.N-1
+ * is renamed PATH.N (replacing the oldest) ... PATH to PATH.1, and a new
+ * PATH is created: a line is never split between two files, and a file
+ * passes rotate_size only when a single line is longer.  Standard output
+ * is never rotated.
+ */
+struct jlog *jlog_open_opts(const char *path, unsigned workers, const struct jlog_opts *opts,
+			    char *err, size_t errlen);
+
+/*
+ * jlog_set_opts - new rotation and flush settings (a reload): the rotation
+ * from the next write on, the policy from each worker's next line.
+ */
+void jlog_set_opts(struct jlog *jl, const struct jlog_opts *opts);
+
+/*
+ * jlog_reopen - close the log file and open its path again (SIGUSR1, for
+ * logrotate's create mode): every line goes whole to the old file or to
+ * the new one, none lost, none twice.  Standard output: nothing to do.
+ * Returns 0, or -errno when the path cannot be opened: the log is then
+ * down (as in jlog_tick()) until a tick can open it.
+ */
+int jlog_reopen(struct jlog *jl);
+
+/*
+ * The log's health, for the daemon to print when it changes.
+ *
+ * Disk full (ENOSPC, EDQUOT, EIO, EFBIG...): the lines that went whole
+ * stay; the front of a line the failure cut is truncated away; the event
+ * lines that did not go are counted (sink_dropped); later lines are tried
+ * again; the first write that works is preceded by a {"type":"lost",
+ * "stage":"sink","count":N} line.  Engine losses whose "lost" line failed
+ * are told then too, without their cpu.
+ *
+ * The file deleted, or its directory (the file has no name left): found by
+ * the next tick, which creates the file again under its path.  Lines
+ * written to the deleted file between the deletion and that tick cannot
+ * be known lost.  When the path cannot be opened (ENOENT: no directory,
+ * EACCES, EROFS...), the log is down: every event line is counted lost
+ * and each tick tries the path again; the "lost" line comes first in the
+ * new file.
+ *
+ * A rotation whose rename fails: the file stays the log, past rotate_size,
+ * and each tick allows one more try.
+ */
+struct jlog_health {
+	int error;		/* 0: the log writes; else errno of the failure */
+	const char *op;		/* what failed: "write", "open", "rotate" */
+	int last_error;		/* the latest failure (when error is 0: the one over) */
+	const char *last_op;
+	uint64_t lost;		/* event lines lost since the outage began (when
+				   error is back to 0: during it) */
+	uint64_t lost_total;	/* event lines the sink lost since the start */
+};
+
+/*
+ * jlog_tick - the main loop's periodic work, every 100 ms to 1 s (more
+ * often than flush_interval): write buffers whose oldest line is older
+ * than flush_interval (idle and interval policies: a parked worker's
+ * directly, a busy one's at its next line), check the file (deleted,
+ * size), retry a down log, write the "lost" lines that are due.  now_ns:
+ * CLOCK_MONOTONIC (record times are on it).  Any one thread.
+ * Returns 1 when the health changed since the last tick (and fills *h,
+ * which may be NULL), 0 when not.
+ */
+int jlog_tick(struct jlog *jl, uint64_t now_ns, struct jlog_health *h);
 
 /* jlog_close - flush and close; NULL is ok. */
 void jlog_close(struct jlog *jl);
@@ -93,8 +190,16 @@ void jlog_on_loss(const struct engine_loss *loss, void *arg);
 /*
  * jlog_write_daemon - a {"type":"daemon","state":STATE,...} line; extra is
  * either NULL or JSON members to append, starting with a comma.
+ * Returns 0, or -EIO (the log could not take it: counted in other_dropped)
+ * or -ENOMEM.
  */
 int jlog_write_daemon(struct jlog *jl, const char *state, const char *extra);
+
+/*
+ * jlog_write_line - a {"type":TYPE,"ts":NOW...} line, written at once;
+ * extra as for jlog_write_daemon().  Returns as jlog_write_daemon().
+ */
+int jlog_write_line(struct jlog *jl, const char *type, const char *extra);
 
 /* jlog_flush_all - write every worker's buffer (only when the workers are stopped). */
 void jlog_flush_all(struct jlog *jl);

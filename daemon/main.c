@@ -1,31 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
  * main.c - the tracelogd command line: trace tracepoints, kprobes and
- * uprobes into a JSON-lines log until a signal or the end of --duration.
+ * uprobes into a JSON-lines log until a signal or the end of --duration,
+ * as the options (-e, -p, -f, ...) or the INI file of -c say.
+ *
+ * Both ways become a struct conf (the options through cli_conf()), which
+ * daemon.c runs (daemon_run) or checks (-n: daemon_check).
  *
  * Exit status: 0 on a clean stop, 1 for a runtime failure, 2 for a usage
- * error, an unknown event, an invalid probe, a missing symbol or a probe
- * the kernel refuses.
- *
- * Dynamic probes live in the instance's group (--group): created after
- * every probe was checked, removed at the end after the engine closed its
- * perf fds, on every path out of main() that follows their creation.
+ * error, a configuration error, an unknown event, an invalid probe, a
+ * missing symbol or a probe the kernel refuses.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "conf.h"
+#include "daemon.h"
 #include "engine.h"
 #include "jlog.h"
-#include "json.h"
 #include "log.h"
 #include "probes.h"
 
@@ -35,8 +32,6 @@ struct spec {
 	char *event;		/* as given to -e or -p */
 	char *filter;		/* -f after it, or NULL */
 	struct probe_spec *probe;	/* -p: the parsed probe; NULL for -e */
-	struct jlog_hint *hints;	/* -p: its render.* tokens (fields point into probe) */
-	size_t nr_hints;
 };
 
 struct options {
@@ -46,7 +41,14 @@ struct options {
 	const char *group;	/* dynamic events' group, "tracelogd" */
 	double duration;	/* seconds, 0: until a signal */
 	struct engine_opts eopts;
+	struct jlog_opts jopts;	/* rotation, flush policy */
+	double stats_interval;	/* seconds, 0: no stats lines */
+	const char *metrics_file;	/* NULL: none */
 	int verbose;
+	const char *conf_path;	/* -c FILE */
+	bool check;		/* -n */
+	bool output_given;	/* -o: with -c, it replaces the file's log */
+	int not_with_c;		/* the first option -c does not take (its code), or 0 */
 };
 
 static void usage(FILE *f)
@@ -54,12 +56,20 @@ static void usage(FILE *f)
 	fputs(
 "usage: tracelogd {-e SYSTEM/EVENT | -p PROBE} [-f FILTER] [-e ...] [-p ...] [--group NAME]\n"
 "                 [-o FILE|-] [--duration SECONDS] [--ring-pages N] [--workers N]\n"
-"                 [--queue-depth N] [--overflow drop|block]\n"
+"                 [--queue-depth N] [--overflow drop|block] [--rotate-size SIZE]\n"
+"                 [--rotate-keep N] [--flush idle|interval|line] [--flush-interval SECONDS]\n"
+"                 [--stats-interval SECONDS] [--metrics-file FILE]\n"
+"       tracelogd -c FILE [-n] [-o FILE|-] [--duration SECONDS] [-v]\n"
 "       tracelogd -h | --version\n"
 "\n"
 "Trace kernel tracepoints, kprobes and uprobes into a JSON-lines log (one object\n"
 "per line).\n"
 "\n"
+"  -c, --config FILE       trace as the INI file says (tracelogd.ini(5)); SIGHUP\n"
+"                          reads it again and applies what changed.  -o replaces\n"
+"                          its log; -e, -p, -f and the options below it sets are refused\n"
+"  -n, --check             check the configuration (-c FILE, or the options) against\n"
+"                          this kernel, print \"configuration OK\" or every error\n"
 "  -e, --event SPEC        a tracepoint: system/event or system:event; globs allowed\n"
 "                          (syscalls/sys_enter_*).  Repeat for more.\n"
 "  -p, --probe PROBE       a probe, KIND:NAME:TARGET [TOKEN...] (below).  Repeat for more.\n"
@@ -73,6 +83,17 @@ static void usage(FILE *f)
 "      --workers N         handler threads (2)\n"
 "      --queue-depth N     records each worker queue holds (65536)\n"
 "      --overflow POLICY   full queue: drop (count and drop) or block (default drop)\n"
+"      --rotate-size SIZE  rotate the log file before it passes SIZE bytes (K, M, G\n"
+"                          suffixes; 0: never, the default): FILE.1 .. FILE.N\n"
+"      --rotate-keep N     rotated files kept (default 8; 0: none)\n"
+"      --flush POLICY      when log lines are written: idle (when a worker has no more\n"
+"                          records, and every --flush-interval; the default),\n"
+"                          interval, or line (each line at once)\n"
+"      --flush-interval S  the longest a line waits in a buffer (default 1)\n"
+"      --stats-interval S  a \"stats\" line every S seconds (default 0: none)\n"
+"      --metrics-file FILE the same counters in Prometheus text format, rewritten\n"
+"                          every --stats-interval (node_exporter's textfile collector)\n"
+"  SIGUSR1 reopens the log file (for logrotate).\n"
 "  -v, --verbose           more diagnostics on stderr\n"
 "  -h, --help              this text\n"
 "      --version           the version\n"
@@ -114,19 +135,42 @@ static unsigned long parse_num(const char *opt, const char *s, unsigned long min
 	return v;
 }
 
-/* a hint for field unless one is given (s->hints has room) */
-static void add_implicit_hint(struct spec *s, const char *field, enum jlog_render r)
+/* a byte count with an optional K, M or G (powers of 1024) */
+static uint64_t parse_size(const char *opt, const char *s)
 {
-	size_t i;
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
 
-	for (i = 0; i < s->nr_hints; i++)
-		if (!strcmp(s->hints[i].field, field))
-			return;
-	s->hints[s->nr_hints].field = field;
-	s->hints[s->nr_hints++].render = r;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || end == s || *end || s[0] == '-' || v > (UINT64_MAX >> shift))
+		fatalx(EXIT_USAGE, "%s: \"%s\" is not a size (bytes, or with K, M or G)", opt, s);
+	return (uint64_t)v << shift;
 }
 
-/* -p: parse and check the probe, resolve its rendering hints */
+/* seconds, from min to max (fractions allowed) */
+static double parse_seconds(const char *opt, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min) || v > max)
+		fatalx(EXIT_USAGE, "%s: \"%s\" is not a number of seconds from %g to %g", opt, s, min, max);
+	return v;
+}
+
+/* -p: parse and check the probe and its rendering hints */
 static void add_probe(struct options *o, const char *text)
 {
 	struct spec *s = realloc(o->specs, (o->nr_specs + 1) * sizeof(*s));
@@ -146,42 +190,37 @@ static void add_probe(struct options *o, const char *text)
 			fatalx(EXIT_USAGE, "-p: two probes are named %s", ps->name);
 	s->event = (char *)(uintptr_t)text;
 	s->probe = ps;
-	s->hints = calloc(ps->nr_hints + ps->nr_args + 2, sizeof(*s->hints));
-	if (!s->hints)
-		fatalx(1, "out of memory");
-	for (i = 0; i < ps->nr_hints; i++) {
-		int r = jlog_render_parse(ps->hints[i].render);
-
-		if (r < 0)
+	/* the implicit hex hints are the daemon's (daemon.c) */
+	for (i = 0; i < ps->nr_hints; i++)
+		if (jlog_render_parse(ps->hints[i].render) < 0)
 			fatalx(EXIT_USAGE, "-p: %s:%s: render.%s=%s: the hints are " JLOG_RENDER_NAMES,
 			       probe_kind_name(ps->kind), ps->name, ps->hints[i].field, ps->hints[i].render);
-		s->hints[i].field = ps->hints[i].field;
-		s->hints[i].render = (enum jlog_render)r;
-	}
-	s->nr_hints = ps->nr_hints;
-	/*
-	 * Implicit hex, unless a hint says otherwise: the x8..x64 fields (the
-	 * format calls them u8..u64) and the probe's own addresses.
-	 */
-	for (i = 0; i < ps->nr_args; i++) {
-		const char *type = strrchr(ps->args[i].fetch, ':');
-
-		if (type && type[1] == 'x' && isdigit((unsigned char)type[2]))
-			add_implicit_hint(s, ps->args[i].field, JLOG_RENDER_HEX);
-	}
-	if (ps->kind == PROBE_KPROBE || ps->kind == PROBE_UPROBE) {
-		add_implicit_hint(s, "__probe_ip", JLOG_RENDER_HEX);
-	} else if (ps->kind != PROBE_TRACEPOINT) {
-		add_implicit_hint(s, "__probe_func", JLOG_RENDER_HEX);
-		add_implicit_hint(s, "__probe_ret_ip", JLOG_RENDER_HEX);
-	}
 	o->nr_specs++;
+}
+
+/* "-e", "--ring-pages": the name of the option of code c */
+static const char *opt_name(const struct option *longopts, int c)
+{
+	static char buf[64];
+
+	for (; longopts->name; longopts++)
+		if (longopts->val == c)
+			break;
+	if (c < 256 && isalpha(c))
+		snprintf(buf, sizeof(buf), "-%c", c);
+	else
+		snprintf(buf, sizeof(buf), "--%s", longopts->name ? longopts->name : "?");
+	return buf;
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_RING = 256, OPT_WORKERS, OPT_QUEUE, OPT_OVERFLOW, OPT_VERSION, OPT_GROUP };
+	enum { OPT_RING = 256, OPT_WORKERS, OPT_QUEUE, OPT_OVERFLOW, OPT_VERSION, OPT_GROUP,
+	       OPT_ROTATE_SIZE, OPT_ROTATE_KEEP, OPT_FLUSH, OPT_FLUSH_INTERVAL, OPT_STATS,
+	       OPT_METRICS };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "probe", required_argument, NULL, 'p' },
 		{ "group", required_argument, NULL, OPT_GROUP },
@@ -192,6 +231,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "queue-depth", required_argument, NULL, OPT_QUEUE },
 		{ "overflow", required_argument, NULL, OPT_OVERFLOW },
+		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+		{ "rotate-keep", required_argument, NULL, OPT_ROTATE_KEEP },
+		{ "flush", required_argument, NULL, OPT_FLUSH },
+		{ "flush-interval", required_argument, NULL, OPT_FLUSH_INTERVAL },
+		{ "stats-interval", required_argument, NULL, OPT_STATS },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -202,9 +247,23 @@ static void parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->output = "-";
 	o->group = "tracelogd";
+	o->jopts.rotate_keep = 8;
+	o->jopts.flush_interval_ms = 1000;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":e:p:f:o:d:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:ne:p:f:o:d:vh", longopts, NULL)) != -1) {
+		/* with -c the file says what the other options would */
+		if (c == 'o')
+			o->output_given = true;
+		else if (c != 'c' && c != 'n' && c != 'd' && c != 'v' && c != ':' && c != '?' &&
+			 !o->not_with_c)
+			o->not_with_c = c;
 		switch (c) {
+		case 'c':
+			o->conf_path = optarg;
+			break;
+		case 'n':
+			o->check = true;
+			break;
 		case 'e': {
 			struct spec *s = realloc(o->specs, (o->nr_specs + 1) * sizeof(*s));
 
@@ -262,6 +321,34 @@ static void parse_args(int argc, char **argv, struct options *o)
 			else
 				fatalx(EXIT_USAGE, "--overflow: \"%s\" is neither drop nor block", optarg);
 			break;
+		case OPT_ROTATE_SIZE:
+			o->jopts.rotate_size = parse_size("--rotate-size", optarg);
+			break;
+		case OPT_ROTATE_KEEP:
+			o->jopts.rotate_keep = (unsigned)parse_num("--rotate-keep", optarg, 0, 1000);
+			break;
+		case OPT_FLUSH:
+			if (!strcmp(optarg, "idle"))
+				o->jopts.flush = JLOG_FLUSH_IDLE;
+			else if (!strcmp(optarg, "interval"))
+				o->jopts.flush = JLOG_FLUSH_INTERVAL;
+			else if (!strcmp(optarg, "line"))
+				o->jopts.flush = JLOG_FLUSH_LINE;
+			else
+				fatalx(EXIT_USAGE, "--flush: \"%s\" is not idle, interval or line", optarg);
+			break;
+		case OPT_FLUSH_INTERVAL:
+			o->jopts.flush_interval_ms =
+				(uint64_t)(parse_seconds("--flush-interval", optarg, 0.01, 3600) * 1000);
+			break;
+		case OPT_STATS:
+			o->stats_interval = parse_seconds("--stats-interval", optarg, 0, 86400);
+			if (o->stats_interval > 0 && o->stats_interval < 0.1)
+				fatalx(EXIT_USAGE, "--stats-interval: at least 0.1 s (or 0: none)");
+			break;
+		case OPT_METRICS:
+			o->metrics_file = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -279,321 +366,169 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		fatalx(EXIT_USAGE, "unexpected argument \"%s\" (see -h)", argv[optind]);
+	if (o->conf_path) {
+		if (o->not_with_c)
+			fatalx(EXIT_USAGE, "%s: -c FILE says what to trace and how: only -o, -d, -n and -v go with it",
+			       opt_name(longopts, o->not_with_c));
+		return;
+	}
 	if (!o->nr_specs)
 		fatalx(EXIT_USAGE, "nothing to trace: give at least one -e SYSTEM/EVENT or -p PROBE (see -h)");
+	if (o->metrics_file && !o->stats_interval)
+		fatalx(EXIT_USAGE, "--metrics-file: it is written every --stats-interval, which is not set");
 }
 
-static double now_s(void)
+/* a list of one handler, json (the CLI's only one) */
+static void json_handler(struct conf_handler **list, size_t *n)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	*list = calloc(1, sizeof(**list));
+	if (!*list)
+		fatalx(1, "out of memory");
+	(*list)->kind = CONF_HANDLER_JSON;
+	*n = 1;
 }
 
-/* ,"version":"..","pid":N,"probes":[...] */
-static char *started_extra(char **names, size_t n)
+static struct conf_probe *conf_probe_push(struct conf *c)
 {
-	struct jbuf b;
-	char *p;
-	size_t i;
+	struct conf_probe *p = realloc(c->probes, (c->nr_probes + 1) * sizeof(*p));
 
-	if (jbuf_init(&b, 256) < 0)
-		return NULL;
-	json_put_raw(&b, ",\"version\":\"" TRACELOGD_VERSION "\",\"pid\":",
-		     strlen(",\"version\":\"" TRACELOGD_VERSION "\",\"pid\":"));
-	json_put_u64(&b, (uint64_t)getpid());
-	json_put_raw(&b, ",\"probes\":[", 11);
-	for (i = 0; i < n; i++) {
-		if (i)
-			json_put_raw(&b, ",", 1);
-		json_put_str(&b, names[i], strlen(names[i]));
-	}
-	if (json_put_raw(&b, "]\0", 2) < 0) {
-		jbuf_free(&b);
-		return NULL;
-	}
-	p = b.p;
+	if (!p)
+		fatalx(1, "out of memory");
+	c->probes = p;
+	p += c->nr_probes++;
+	memset(p, 0, sizeof(*p));
+	p->enabled = true;
+	json_handler(&p->handlers, &p->nr_handlers);
 	return p;
 }
 
-/* ,"emitted":N,"written":N,"lost":{"ring":N,...} */
-static void stopped_extra(char *buf, size_t len, const struct engine_stats *es,
-			  const struct jlog_stats *js)
-{
-	uint64_t lost = es->lost[ENGINE_STAGE_RING] + es->lost[ENGINE_STAGE_QUEUE] +
-			es->lost[ENGINE_STAGE_INVALID] + js->sink_dropped;
-
-	snprintf(buf, len,
-		 ",\"emitted\":%llu,\"written\":%llu,\"lost\":{\"ring\":%llu,\"queue\":%llu,"
-		 "\"invalid\":%llu,\"sink\":%llu,\"total\":%llu},\"sideband_lost\":%llu",
-		 (unsigned long long)(js->events_written + lost),
-		 (unsigned long long)js->events_written,
-		 (unsigned long long)es->lost[ENGINE_STAGE_RING],
-		 (unsigned long long)es->lost[ENGINE_STAGE_QUEUE],
-		 (unsigned long long)es->lost[ENGINE_STAGE_INVALID],
-		 (unsigned long long)js->sink_dropped,
-		 (unsigned long long)lost,
-		 (unsigned long long)es->lost[ENGINE_STAGE_SIDEBAND]);
-}
-
-/* exit status for a -errno from probes/: the user's fault, or the machine's */
-static int exit_code(int ret)
-{
-	switch (-ret) {
-	case EINVAL:
-	case ENOENT:
-	case ENOEXEC:
-	case E2BIG:
-	case ERANGE:
-	case EOPNOTSUPP:
-	case ENOTDIR:
-	case ELOOP:
-	case ENAMETOOLONG:
-		return EXIT_USAGE;
-	default:
-		return 1;
-	}
-}
-
 /*
- * After engine_start() failed: perf's filter ioctl only says EINVAL, so ask
- * the kernel's filter parser for its words about each filter it refuses.
+ * cli_conf - the options as a configuration, built the way conf_load()
+ * builds one (conf_free() frees it).  An -e becomes one tracepoint probe
+ * per event it names, each logged under the event's name; an event named
+ * twice is traced once.  The -p specs move into it.
  */
-static void explain_filters(char *err, size_t len, char **names, char **filters, size_t n)
+static struct conf *cli_conf(struct options *o)
 {
-	char why[512];
-	size_t i, used;
+	struct conf *c = calloc(1, sizeof(*c));
+	struct conf_daemon *d;
+	char err[1024];
+	size_t i, k, n_e = 0;
 
-	for (i = 0; i < n; i++) {
-		char *slash = strchr(names[i], '/');
+	if (!c || !(c->file = strdup("the command line")))
+		fatalx(1, "out of memory");
+	/* the -e are looked up in tracefs: not without it (or without root) */
+	if (!engine_tracefs_dir(err, sizeof(err)))
+		fatalx(1, "%s", err);
+	d = &c->daemon;
+	d->log = strdup(o->output);
+	d->group = strdup(o->group);
+	d->metrics_file = o->metrics_file ? strdup(o->metrics_file) : NULL;
+	if (!d->log || !d->group || (o->metrics_file && !d->metrics_file))
+		fatalx(1, "out of memory");
+	d->rotate_size = o->jopts.rotate_size;
+	d->rotate_keep = o->jopts.rotate_keep;
+	d->workers = o->eopts.workers ? o->eopts.workers : 2;
+	d->ring_pages = o->eopts.ring_pages ? o->eopts.ring_pages : 256;
+	d->queue_depth = o->eopts.queue_depth ? o->eopts.queue_depth : 65536;
+	d->overflow = o->eopts.overflow == ENGINE_OVERFLOW_BLOCK ? CONF_OVERFLOW_BLOCK :
+								   CONF_OVERFLOW_DROP;
+	d->flush = (enum conf_flush)o->jopts.flush;
+	d->flush_interval_ms = o->jopts.flush_interval_ms;
+	d->stats_interval_ms = (uint64_t)(o->stats_interval * 1000);
+	json_handler(&d->handlers, &d->nr_handlers);
 
-		if (!filters[i] || !slash)
+	for (i = 0; i < o->nr_specs; i++) {
+		struct spec *s = &o->specs[i];
+		struct conf_probe *p;
+		char **list;
+		int n, j;
+
+		if (s->probe) {
+			p = conf_probe_push(c);
+			p->spec = s->probe;
+			p->name = s->probe->name;
+			s->probe = NULL;
+			if (s->filter && !(p->filter = strdup(s->filter)))
+				fatalx(1, "out of memory");
 			continue;
-		*slash = 0;
-		if (probe_filter_explain(names[i], slash + 1, filters[i], why, sizeof(why)) == -EINVAL &&
-		    why[0]) {
-			*slash = '/';
-			used = strlen(err);
-			snprintf(err + used, len - used, "; the kernel's filter parser on %s: %s",
-				 names[i], why);
-			return;
 		}
-		*slash = '/';
+		/* every error is found before tracefs changes, as for -p */
+		n = probe_tracepoint_resolve(s->event, &list, err, sizeof(err));
+		if (n < 0)
+			fatalx(n == -ENOMEM ? 1 : EXIT_USAGE, "%s", err);
+		for (j = 0; j < n; j++) {
+			char name[32];
+
+			for (k = 0; k < c->nr_probes; k++)
+				if (c->probes[k].event_names && !strcmp(c->probes[k].spec->target, list[j]))
+					break;
+			if (k < c->nr_probes)
+				continue;	/* named twice (overlapping globs) */
+			p = conf_probe_push(c);
+			snprintf(name, sizeof(name), "e%zu", ++n_e);
+			p->spec = probe_spec_new(PROBE_TRACEPOINT, name, err, sizeof(err));
+			if (!p->spec || probe_spec_set_target(p->spec, list[j], err, sizeof(err)) < 0)
+				fatalx(errno == ENOMEM ? 1 : EXIT_USAGE, "%s", err);
+			p->name = p->spec->name;
+			p->event_names = true;
+			if (s->filter && !(p->filter = strdup(s->filter)))
+				fatalx(1, "out of memory");
+		}
+		probe_list_free(list);
 	}
+	free(o->specs);
+	o->specs = NULL;
+	o->nr_specs = 0;
+	return c;
 }
 
-static char *started_line;	/* members of the "started" line */
-
-/* engine callback: every event enabled, no record handled yet */
-static void on_started(void *arg)
+/* conf_load()'s errors on stderr, each "FILE:LINE: message" */
+static void conf_errors_print(const char *path, const struct conf_errors *errs, int ret)
 {
-	jlog_write_daemon(arg, "started", started_line);
+	size_t i, n = errs ? conf_errors_count(errs) : 0;
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", conf_errors_text(errs, i));
+	if (errs && conf_errors_dropped(errs))
+		fprintf(stderr, "%s: %zu more errors\n", path, conf_errors_dropped(errs));
+	if (!n)
+		fprintf(stderr, "%s: %s\n", path, strerror(-ret));
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct engine *e = NULL;
-	struct jlog *jl = NULL;
-	struct probe_group *grp = NULL;
-	struct engine_stats es;
-	struct jlog_stats js;
-	char err[1024], extra[512];
-	char **names = NULL, **filters = NULL;
-	struct spec **owners = NULL;	/* the -e or -p each name comes from */
-	size_t nr_names = 0, i;
-	sigset_t mask;
-	int sfd, status = 1, ret, dynamic = 0, loop_err = 0;
-	double deadline = 0;
+	struct daemon_opts dopts = { 0 };
+	struct conf *conf;
+	int ret;
 
 	log_init(argv[0], 0);
 	parse_args(argc, argv, &o);
 	log_init(argv[0], o.verbose);
+	if (!o.check)
+		daemon_signals_block(NULL);	/* a stop while the probes are made waits for them */
+	dopts.duration = o.duration;
+	if (o.conf_path) {
+		struct conf_errors *errs = NULL;
 
-	/* the threads inherit this mask; signals are read from the signalfd */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		fatal(1, "signalfd");
-
-	if (!engine_tracefs_dir(err, sizeof(err)))
-		fatalx(1, "%s", err);
-
-	/* everything that can be refused is checked before tracefs is changed */
-	for (i = 0; i < o.nr_specs; i++) {
-		struct probe_spec *ps = o.specs[i].probe;
-		char **list;
-		int n;
-
-		if (ps) {
-			ret = probe_kind_check(ps->kind, err, sizeof(err));
-			if (ret < 0)
-				fatalx(exit_code(ret), "%s:%s: %s", probe_kind_name(ps->kind), ps->name, err);
-			ret = probe_spec_resolve(ps, err, sizeof(err));
-			if (ret < 0)
-				fatalx(exit_code(ret), "%s", err);
-			list = calloc(2, sizeof(*list));
-			if (!list || asprintf(&list[0], "%s/%s",
-					      ps->kind == PROBE_TRACEPOINT ? ps->system : o.group,
-					      ps->kind == PROBE_TRACEPOINT ? ps->event : ps->name) < 0)
-				fatalx(1, "out of memory");
-			n = 1;
-			dynamic += probe_spec_is_dynamic(ps);
-			if (ps->resolved)
-				log_debug("%s:%s: %s at offset 0x%llx", probe_kind_name(ps->kind), ps->name,
-					  ps->path, (unsigned long long)ps->file_offset);
-		} else {
-			n = probe_tracepoint_resolve(o.specs[i].event, &list, err, sizeof(err));
-			if (n < 0)
-				fatalx(EXIT_USAGE, "%s", err);
-		}
-		names = realloc(names, (nr_names + (size_t)n + 1) * sizeof(*names));
-		filters = realloc(filters, (nr_names + (size_t)n + 1) * sizeof(*filters));
-		owners = realloc(owners, (nr_names + (size_t)n + 1) * sizeof(*owners));
-		if (!names || !filters || !owners)
-			fatalx(1, "out of memory");
-		for (int j = 0; j < n; j++) {
-			filters[nr_names] = o.specs[i].filter;
-			owners[nr_names] = &o.specs[i];
-			names[nr_names++] = list[j];
-		}
-		free(list);	/* the strings moved to names */
-	}
-
-	jl = jlog_open(o.output, o.eopts.workers ? o.eopts.workers : 2, err, sizeof(err));
-	if (!jl)
-		fatalx(1, "%s", err);
-	o.eopts.on_loss = jlog_on_loss;
-	o.eopts.on_idle = jlog_on_idle;
-	o.eopts.on_started = on_started;
-	o.eopts.arg = jl;
-	e = engine_new(&o.eopts, err, sizeof(err));
-	if (!e)
-		fatalx(1, "%s", err);
-
-	if (dynamic) {
-		unsigned removed;
-
-		grp = probe_group_open(o.group, &removed, err, sizeof(err));
-		if (!grp) {
-			log_warnx("%s", err);
-			status = errno == EINVAL ? EXIT_USAGE : 1;
-			goto out;
-		}
-		if (removed)
-			log_info("group %s: removed %u probe%s left by an earlier instance", o.group,
-				 removed, removed == 1 ? "" : "s");
-	}
-
-	/* from here on, every way out goes through out: (the probes are removed) */
-	for (i = 0; i < nr_names; i++) {
-		char *slash = strchr(names[i], '/');
-		struct probe_spec *ps = owners[i]->probe;
-		struct engine_event *ev;
-		size_t k;
-
-		for (k = 0; k < i && strcmp(names[k], names[i]); k++)
-			;
-		if (k < i)
-			continue;	/* named twice (overlapping globs) */
-		if (ps && probe_spec_is_dynamic(ps)) {
-			ret = probe_group_add(grp, ps, err, sizeof(err));
-			if (ret < 0) {
-				log_warnx("%s", err);
-				status = exit_code(ret);
-				goto out;
-			}
-		}
-		*slash = 0;
-		ev = engine_event_add(e, names[i], slash + 1, err, sizeof(err));
-		*slash = '/';
-		if (!ev) {
-			log_warnx("%s", err);
-			status = errno == ENOENT ? EXIT_USAGE : 1;
-			goto out;
-		}
-		if (filters[i] && engine_event_set_filter(ev, filters[i]) < 0) {
-			log_warnx("out of memory");
-			goto out;
-		}
-		ret = jlog_add_event_hints(jl, ev, ps ? ps->name : engine_event_name(ev),
-					   owners[i]->hints, owners[i]->nr_hints, err, sizeof(err));
+		ret = conf_load(o.conf_path, &conf, &errs);
 		if (ret < 0) {
-			log_warnx("%s", err);
-			status = ret == -ENOMEM ? 1 : EXIT_USAGE;
-			goto out;
+			conf_errors_print(o.conf_path, errs, ret);
+			conf_errors_free(errs);
+			return ret == -ENOMEM ? 1 : EXIT_USAGE;
 		}
+		dopts.conf_path = o.conf_path;
+		dopts.log = o.output_given ? o.output : NULL;
+		if (daemon_conf_override(conf, &dopts) < 0)
+			fatalx(1, "out of memory");
+	} else {
+		conf = cli_conf(&o);
 	}
-
-	started_line = started_extra(names, nr_names);
-	if (engine_start(e, err, sizeof(err)) < 0) {
-		explain_filters(err, sizeof(err), names, filters, nr_names);
-		log_warnx("%s", err);
-		status = 1;
-		goto out;
+	if (o.check) {
+		ret = daemon_check(conf, &dopts);
+		conf_free(conf);
+		return ret;
 	}
-	log_debug("tracing %zu events", nr_names);
-
-	if (o.duration > 0)
-		deadline = now_s() + o.duration;
-	for (;;) {
-		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-		int timeout = 1000;
-		struct signalfd_siginfo si;
-
-		if (deadline) {
-			double left = deadline - now_s();
-
-			if (left <= 0)
-				break;
-			if (left * 1000 < timeout)
-				timeout = (int)(left * 1000) + 1;
-		}
-		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
-			log_warn("poll");
-			loop_err = 1;
-			break;
-		}
-		jlog_clock_update(jl);
-		if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
-				break;
-		}
-	}
-	engine_stop(e);
-	jlog_flush_all(jl);
-	engine_stats_get(e, &es);
-	jlog_stats_get(jl, &js);
-	stopped_extra(extra, sizeof(extra), &es, &js);
-	jlog_write_daemon(jl, "stopped", extra);
-	status = loop_err ? 1 : 0;
-out:
-	engine_free(e);		/* closes the perf fds: the probes can go now */
-	if (grp && probe_group_remove(grp, err, sizeof(err)) < 0) {
-		log_warnx("%s", err);
-		if (!status)
-			status = 1;
-	}
-	probe_group_close(grp);
-	jlog_close(jl);
-	for (i = 0; i < nr_names; i++)
-		free(names[i]);
-	free(names);
-	free(filters);
-	free(owners);
-	for (i = 0; i < o.nr_specs; i++) {
-		probe_spec_free(o.specs[i].probe);
-		free(o.specs[i].hints);
-	}
-	free(started_line);
-	free(o.specs);
-	close(sfd);
-	return status;
+	return daemon_run(conf, &dopts);
 }

@@ -379,6 +379,7 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 {
 	struct engine_sample smp;
 	struct engine_event *ev;
+	struct engine_dedupe *dd;
 	struct engine_worker *w;
 	struct engine_record *rec;
 	uint32_t tgid;
@@ -388,8 +389,9 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 	ev = engine_sample_event(&smp, e->by_id, e->max_id);	/* acquire */
 	if (!ev)
 		goto invalid;
-	if (__builtin_expect(__atomic_load_n(&ev->dedupe, __ATOMIC_ACQUIRE) != NULL, 0) &&
-	    dedupe_repeat(ev->dedupe + (c - e->cpus), &smp))
+	/* loaded once: a reload may set it to NULL (and free it) between two loads */
+	dd = __atomic_load_n(&ev->dedupe, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(dd != NULL, 0) && dedupe_repeat(dd + (c - e->cpus), &smp))
 		return;
 	w = worker_for(e, smp.tid);
 	for (;;) {
@@ -398,6 +400,7 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 			break;
 		if (e->opts.overflow == ENGINE_OVERFLOW_DROP) {
 			lost_add(c, ENGINE_STAGE_QUEUE, 1);
+			__atomic_store_n(&ev->dropped, ev->dropped + 1, __ATOMIC_RELAXED);
 			return;
 		}
 		w->pending = 0;
@@ -1144,15 +1147,22 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	for (i = 0; i < e->opts.workers; i++) {
 		struct engine_worker *w = &e->workers[i];
 
+		char name[16];
+
 		ret = -pthread_create(&w->thread, NULL, worker_main, w);
 		if (ret < 0)
 			break;
 		w->started = true;
+		/* named for top -H, gdb, and a supervisor that looks for them */
+		snprintf(name, sizeof(name), "tld-worker-%u", i % 1000);
+		pthread_setname_np(w->thread, name);
 	}
 	if (ret == 0) {
 		ret = -pthread_create(&e->reader, NULL, reader_main, e);
-		if (ret == 0)
+		if (ret == 0) {
 			e->reader_started = true;
+			pthread_setname_np(e->reader, "tld-reader");
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
@@ -1412,6 +1422,40 @@ int engine_event_update_filter(struct engine *e, struct engine_event *ev,
 				close_event_fd(e, &e->cpus[i], ev, old_fds[i]);
 	free(old_fds);
 	return ret;
+}
+
+int engine_event_lost(const struct engine_event *ev, uint64_t *lost)
+{
+	const struct engine *e = ev->engine;
+	unsigned i;
+
+	*lost = ev->lost;	/* of its fds closed so far */
+	if (!e)
+		return 0;
+	if (!e->has_format_lost)
+		return -EOPNOTSUPP;
+	for (i = 0; e->cpus && i < e->nr_cpus; i++) {
+		const struct engine_cpu *c = &e->cpus[i];
+		uint64_t v[2];
+
+		if (!c->fds || ev->index >= c->nr_fds || c->fds[ev->index] < 0)
+			continue;
+		if (read(c->fds[ev->index], v, sizeof(v)) == (ssize_t)sizeof(v))
+			*lost += v[1];
+	}
+	return 0;
+}
+
+uint64_t engine_worker_queued(const struct engine *e, unsigned w)
+{
+	if (!e->workers || w >= e->opts.workers)
+		return 0;
+	return engine_queue_used(&e->workers[w].q);
+}
+
+uint64_t engine_sweeps(const struct engine *e)
+{
+	return __atomic_load_n(&e->sweeps, __ATOMIC_ACQUIRE);
 }
 
 void engine_stats_get(const struct engine *e, struct engine_stats *st)

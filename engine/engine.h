@@ -281,4 +281,32 @@ void engine_stats_get(const struct engine *e, struct engine_stats *st);
 /* engine_event_count - records of this event handed to its handlers. */
 uint64_t engine_event_count(const struct engine_event *ev);
 
+/* engine_event_dropped - records of this event a full queue dropped (any thread). */
+uint64_t engine_event_dropped(const struct engine_event *ev);
+
+/*
+ * engine_event_lost - samples of this event the kernel could not write
+ * into a full ring so far (PERF_FORMAT_LOST, Linux 6.0+), read from its
+ * perf fds now, plus what its closed fds had lost.  Call it from the
+ * thread that opens and closes events (it reads their fds).  Ring losses
+ * come from the ring, per CPU (engine_stats, "lost" lines); this is their
+ * share per event, which the kernel may not have put in the ring yet.
+ * Returns 0, or -EOPNOTSUPP when the kernel cannot say.
+ */
+int engine_event_lost(const struct engine_event *ev, uint64_t *lost);
+
+/*
+ * engine_worker_queued - bytes of records waiting in worker w's queue
+ * now (approximate; any thread).  0 for a worker that does not exist.
+ */
+uint64_t engine_worker_queued(const struct engine *e, unsigned w);
+
+/*
+ * engine_sweeps - sweeps of the rings the reader has completed since
+ * engine_start() (any thread).  It moves at least every timeout_ms while
+ * the reader is alive: a supervisor (the daemon's watchdog) checks that
+ * it advances.
+ */
+uint64_t engine_sweeps(const struct engine *e);
+
 #endif

@@ -60,6 +60,7 @@ struct engine_event {
 	size_t nr_handlers;
 	char *filter;
 	uint64_t count;			/* atomic: __atomic builtins only */
+	uint64_t dropped;		/* atomic: records a full queue dropped */
 	uint64_t lost;			/* samples the ring refused, known when closed */
 	struct engine *engine;		/* the owner, NULL until engine_event_add() */
 	size_t index;			/* in engine->events and each CPU's fds */

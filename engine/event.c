@@ -748,6 +748,12 @@ uint64_t engine_event_count(const struct engine_event *ev)
 	return __atomic_load_n(&ev->count, __ATOMIC_RELAXED);
 }
 
+/* Records of this event a full queue dropped (engine.c counts them). */
+uint64_t engine_event_dropped(const struct engine_event *ev)
+{
+	return __atomic_load_n(&ev->dropped, __ATOMIC_RELAXED);
+}
+
 /* ------------------------------------------------------------------ */
 /* Fields                                                              */
 

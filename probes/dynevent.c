@@ -554,6 +554,35 @@ int probe_group_remove(struct probe_group *g, char *err, size_t errlen)
 	return first;
 }
 
+int probe_group_delete(struct probe_group *g, const char *name, char *err, size_t errlen)
+{
+	char cmd[PROBE_NAME_MAX * 2 + 8];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < g->nr_created; i++)
+		if (!strcmp(g->created[i].name, name))
+			break;
+	if (i == g->nr_created) {
+		probe_seterr(err, errlen, "%s/%s: not a probe of this instance", g->name, name);
+		return -ENOENT;
+	}
+	snprintf(cmd, sizeof(cmd), "-:%s/%s", g->name, name);
+	ret = tracefs_command(g->created[i].file, cmd);
+	if (ret == -ENOENT)
+		ret = 0;	/* gone already (removed by hand) */
+	if (ret < 0) {
+		probe_seterr(err, errlen, "cannot remove %s/%s: %s%s", g->name, name, strerror(-ret),
+			     ret == -EBUSY ? " (its perf events are still open)" : "");
+		return ret;
+	}
+	free(g->created[i].name);
+	/* keep the order: probe_group_remove() goes newest first */
+	memmove(&g->created[i], &g->created[i + 1], (g->nr_created - i - 1) * sizeof(*g->created));
+	g->nr_created--;
+	return 0;
+}
+
 void probe_group_close(struct probe_group *g)
 {
 	size_t i;

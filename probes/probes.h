@@ -278,6 +278,16 @@ int probe_group_add(struct probe_group *g, const struct probe_spec *spec,
 int probe_group_remove(struct probe_group *g, char *err, size_t errlen);
 
 /*
+ * probe_group_delete - remove the one event NAME that probe_group_add()
+ * created (a reload dropped or changed its probe), after the engine closed
+ * its perf fds.  Returns 0 (also when tracefs had lost it already),
+ * -ENOENT when the group did not create NAME, or -errno (-EBUSY: still
+ * open) with a message; a failed removal stays in the group's list, for
+ * probe_group_remove() to try again.
+ */
+int probe_group_delete(struct probe_group *g, const char *name, char *err, size_t errlen);
+
+/*
  * probe_group_close - remove what is left (as probe_group_remove(),
  * silently), release the lock, free.  NULL is ok.
  */

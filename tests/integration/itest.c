@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,9 +129,16 @@ static int log_has_started(const char *path)
 
 int tld_start(struct tld *t, const char *const *args)
 {
+	return tld_start_log(t, args, NULL);
+}
+
+int tld_start_log(struct tld *t, const char *const *args, const char *log)
+{
 	int i, status;
 
 	tld_init(t);
+	if (log)
+		snprintf(t->log, sizeof(t->log), "%s", log);
 	t->pid = tld_spawn(t, args);
 	for (i = 0; i < 6000; i++) {
 		struct timespec ms = { 0, 10 * 1000000 };
@@ -308,4 +317,100 @@ long long jget_int(json_t *o, const char *path)
 	if (!json_is_integer(o))
 		return -1;
 	return json_integer_value(o);
+}
+
+void itest_conf_new(char *path, size_t len)
+{
+	char dir[] = "/tmp/tracelogd-conf.XXXXXX";
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		abort();
+	}
+	snprintf(path, len, "%s/tracelogd.ini", dir);
+}
+
+void itest_conf_write(const char *path, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fchmod(fileno(f), 0600) < 0) {
+		perror(tmp);
+		abort();
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		perror(path);
+		abort();
+	}
+}
+
+void itest_conf_remove(const char *path)
+{
+	char dir[512], *slash;
+
+	unlink(path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		rmdir(dir);
+	}
+}
+
+/*
+ * The {"type":"daemon","state":STATE} lines of path from *off on, added to
+ * *n; *off moves past the last whole line read.
+ */
+static void daemon_lines(const char *path, const char *state, long *off, size_t *n)
+{
+	char line[8192], want[96];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), "\"state\":\"%s\"", state);
+	if (fseek(f, *off, SEEK_SET) == 0) {
+		bool first = true, hit = false;	/* first: a line's first chunk */
+
+		while (fgets(line, sizeof(line), f)) {
+			size_t len = strlen(line);
+
+			if (first)
+				hit = !strncmp(line, "{\"type\":\"daemon\",", 17) && strstr(line, want);
+			first = line[len - 1] == '\n';
+			if (!first && len < sizeof(line) - 1)
+				break;		/* a line still being written */
+			if (first) {
+				*off = ftell(f);
+				*n += hit;
+			}
+		}
+	}
+	fclose(f);
+}
+
+int tld_wait_daemon(struct tld *t, const char *state, size_t n, int ms)
+{
+	size_t found = 0;
+	long off = 0;
+	int i;
+
+	for (i = 0; i <= ms; i += 5) {
+		struct timespec five = { 0, 5 * 1000000 };
+
+		daemon_lines(t->log, state, &off, &found);
+		if (found >= n)
+			return 0;
+		if (t->pid <= 0 || waitpid(t->pid, NULL, WNOHANG) == t->pid)
+			return -1;
+		nanosleep(&five, NULL);
+	}
+	return -1;
 }

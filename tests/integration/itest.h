@@ -33,6 +33,12 @@ void tld_init(struct tld *t);
  */
 int tld_start(struct tld *t, const char *const *args);
 
+/*
+ * tld_start_log - tld_start with the log at log (NULL: in t->dir), which
+ * tld_cleanup removes (the directory holding it is the caller's).
+ */
+int tld_start_log(struct tld *t, const char *const *args, const char *log);
+
 /* tld_stop - SIGINT, then wait; returns its exit status (or -1). */
 int tld_stop(struct tld *t);
 
@@ -71,5 +77,33 @@ unsigned long long tlog_lost(const struct tlog *l);
 
 /* a getter for integers in nested objects: "lost.ring" */
 long long jget_int(json_t *o, const char *path);
+
+/* ------------------------------------------------------------------ */
+/* Configuration files (-c)                                            */
+
+/*
+ * itest_conf_new - a fresh directory /tmp/tracelogd-conf.XXXXXX for a
+ * configuration file; path (len bytes) is set to DIR/tracelogd.ini.
+ */
+void itest_conf_new(char *path, size_t len);
+
+/*
+ * itest_conf_write - the text (printf format) as the configuration at
+ * path, as tracelogd wants it: owned by root (the tests run as root),
+ * mode 0600, written to a temporary file renamed over path, so that a
+ * reload never reads half a file.
+ */
+void itest_conf_write(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* itest_conf_remove - the file and the directory of itest_conf_new(). */
+void itest_conf_remove(const char *path);
+
+/*
+ * tld_wait_daemon - wait up to ms for t's log to hold at least n
+ * {"type":"daemon","state":STATE} lines.  Returns 0, or -1 (timed out, or
+ * tracelogd exited).
+ */
+int tld_wait_daemon(struct tld *t, const char *state, size_t n, int ms);
 
 #endif
