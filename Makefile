@@ -58,7 +58,7 @@ PLUGIN_SRC := $(wildcard daemon/plugins/*.c)
 PLUGIN_SO  := $(PLUGIN_SRC:daemon/plugins/%.c=$(BUILD)/plugins/%.so)
 PLUGIN_LDFLAGS := -fPIC -shared $(if $(SANITIZE),,-Wl,-z,defs)
 
-.PHONY: all deps run check check-unit check-integration check-valgrind bench clean help
+.PHONY: all deps run check check-fast check-unit check-integration check-valgrind bench clean help
 
 all: $(BUILD)/tracelogd $(PLUGIN_SO)
 
@@ -66,6 +66,7 @@ help:
 	@echo "make            build $(BUILD)/tracelogd"
 	@echo "sudo make run   install missing packages, build, trace exec/exit as JSON lines"
 	@echo "sudo make check install missing packages, build, run unit + integration tests"
+	@echo "sudo make check-fast  unit + integration, no VM or container"
 	@echo "make check-unit unit tests only (no root)"
 	@echo "make check-valgrind  unit tests under valgrind memcheck"
 	@echo "sudo make check-vm   kprobe tests in a VM (Debian cloud kernel, qemu TCG)"
@@ -170,12 +171,20 @@ run: deps
 check: deps
 	$(MAKE) all check-unit check-integration check-vm check-systemd
 
+# the everyday subset: no VM, no container
+check-fast: deps
+	$(MAKE) all check-unit check-integration
+
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/sanitizer.supp
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS = halt_on_error=1
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@for m in daemon/tracelogd.8 conf/tracelogd.ini.5; do \
+		if command -v man >/dev/null; then \
+			w=$$(man --warnings -E UTF-8 -l $$m 2>&1 >/dev/null); \
+			[ -z "$$w" ] || { echo "$$m: $$w"; exit 1; }; fi; done
 
 check-integration: $(BUILD)/tracelogd $(ITEST_BIN) $(HELPER_BIN) $(PLUGIN_SO)
 	@set -e; for t in $(ITEST_BIN); do echo "== $$t"; \
@@ -196,6 +205,7 @@ check-vm: $(BUILD)/tracelogd
 # SYSCONFDIR) and the configuration, unless one is there already.
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= /lib/systemd/system
 INCLUDEDIR ?= $(PREFIX)/include
 PLUGINDIR  ?= $(PREFIX)/lib/tracelogd/plugins
@@ -211,6 +221,9 @@ install: $(BUILD)/tracelogd $(PLUGIN_SO)
 	    -e '/^ExecStart=/s| /etc/tracelogd/| $(SYSCONFDIR)/tracelogd/|' \
 	    systemd/tracelogd.service >$(BUILD)/tracelogd.service
 	install -m 0644 $(BUILD)/tracelogd.service $(DESTDIR)$(UNITDIR)/tracelogd.service
+	install -d -m 0755 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 daemon/tracelogd.8 $(DESTDIR)$(MANDIR)/man8/tracelogd.8
+	install -m 0644 conf/tracelogd.ini.5 $(DESTDIR)$(MANDIR)/man5/tracelogd.ini.5
 	@if [ -f conf/tracelogd.ini ]; then \
 		install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tracelogd; \
 		if [ -e $(DESTDIR)$(SYSCONFDIR)/tracelogd/tracelogd.ini ]; then \
