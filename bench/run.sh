@@ -190,7 +190,7 @@ run_uprobe() {
 	put uprobe_baseline ns "$(echo "$out" | awk '{ print $5 }')"
 
 	rm -f "$TMP/u.jsonl"
-	time_start "$TMP/u.time" "$TLD" -p "uprobe:ub:$GUP:bench_target x=%di:s32" -o "$TMP/u.jsonl"
+	time_start "$TMP/u.time" "$TLD" --group tldbench -p "uprobe:ub:$GUP:bench_target x=%di:s32" -o "$TMP/u.jsonl"
 	wait_for "$TMP/u.jsonl" '"state":"started"' 30 || exit 1
 	out=$(taskset -c 0 "$GUP" "$UCALLS")
 	put uprobe_tracelogd ns "$(echo "$out" | awk '{ print $5 }')"

@@ -307,6 +307,7 @@ int dprobe_open(struct daemon *d, struct dprobe *dp, bool live, char *err, size_
 				status = 1;
 				goto fail;
 			}
+			daemon_keepalive(d);	/* a glob of many events takes a while */
 		}
 		traced++;
 	}

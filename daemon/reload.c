@@ -174,6 +174,11 @@ static void reload_daemon(struct daemon *d, struct conf *nc, struct names *resta
 		names_add(restart, "group");
 		tmp = o->group, o->group = n->group, n->group = tmp;
 	}
+	if (str_differs(o->metrics_file, n->metrics_file)) {
+		/* the stats were made with the file's path */
+		names_add(restart, "metrics_file");
+		tmp = o->metrics_file, o->metrics_file = n->metrics_file, n->metrics_file = tmp;
+	}
 	if (str_differs(o->log, n->log)) {
 		/* the log has no way to move to another path while it runs */
 		names_add(restart, "log");

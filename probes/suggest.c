@@ -60,6 +60,18 @@ void probe_close_add(struct probe_close *c, const char *cand)
 
 	if (!lc || lc > 127 || !lw)
 		return;
+	/*
+	 * Names come from files and the kernel: one that is not a plain
+	 * symbol (a crafted ELF's "tl\nlib") must not reach a message.
+	 */
+	for (i = 0; i < lc; i++) {
+		char ch = cand[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '@' ||
+		      ch == '$'))
+			return;
+	}
 	/* one containing the other ("readlin", "malloc_usable_size") is close */
 	if (lw >= 3 && lc >= 3 && (strstr(cand, c->want) || strstr(c->want, cand)))
 		d = 1 + (lc > lw ? lc - lw : lw - lc) / 4;

@@ -839,6 +839,22 @@ START_TEST(test_close_names)
 }
 END_TEST
 
+/* a crafted ELF's symbol names never reach a message (found by fuzz_elf) */
+START_TEST(test_close_names_plain)
+{
+	struct probe_close c;
+	char buf[256];
+
+	probe_close_init(&c, "tl_li");
+	probe_close_add(&c, "tl\nlib");
+	probe_close_add(&c, "tl\x1b[2Jlib");
+	probe_close_add(&c, "tl_l\xc3\xa9");
+	probe_close_add(&c, "tl_lib");
+	probe_close_format(&c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "tl_lib");
+}
+END_TEST
+
 static Suite *probes_suite(void)
 {
 	Suite *s = suite_create("probes");
@@ -871,6 +887,9 @@ static Suite *probes_suite(void)
 	tcase_add_test(tc, test_spec_resolve);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("close names");
+	tcase_add_test(tc, test_close_names_plain);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("kernel words");
 	tcase_add_test(tc, test_error_log);
 	tcase_add_test(tc, test_kallsyms);
