@@ -691,8 +691,7 @@ int jlog_render_parse(const char *name)
 	return -EINVAL;
 }
 
-/* can the field take the hint?  NULL, or what it needs */
-static const char *render_fits(const struct engine_field *f, enum jlog_render r)
+const char *jlog_render_fits(const struct engine_field *f, enum jlog_render r)
 {
 	enum engine_field_kind k = engine_field_kind(f);
 	unsigned bytes = engine_field_elem_size(f) * (k == ENGINE_FIELD_INT_ARRAY ?
@@ -749,7 +748,7 @@ static int resolve_hints(struct jlog_emitter *em, const struct engine_event *ev,
 				 probe, hints[h].field, engine_event_fullname(ev), hints[h].field, names);
 			return -ENOENT;
 		}
-		need = render_fits(f, hints[h].render);
+		need = jlog_render_fits(f, hints[h].render);
 		if (need) {
 			snprintf(err, errlen, "probe %s: render.%s: this hint needs %s; %s is %s",
 				 probe, hints[h].field, need, hints[h].field, engine_field_type(f));

@@ -209,4 +209,11 @@ void jlog_clock_update(struct jlog *jl);
 
 void jlog_stats_get(struct jlog *jl, struct jlog_stats *st);
 
+/*
+ * jlog_render_fits - whether field f can take render hint r: NULL, or a
+ * static text saying what the hint needs ("a 4-byte field").  Shared by
+ * every handler that renders hints.
+ */
+const char *jlog_render_fits(const struct engine_field *f, enum jlog_render r);
+
 #endif

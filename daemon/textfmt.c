@@ -258,40 +258,6 @@ int textfmt_put_field(struct jbuf *b, const struct engine_field *f, enum jlog_re
 	return -ERANGE;
 }
 
-/* can the field take the hint?  NULL, or what it needs (as jlog.c says it) */
-static const char *render_fits(const struct engine_field *f, enum jlog_render r)
-{
-	enum engine_field_kind k = engine_field_kind(f);
-	unsigned bytes = engine_field_elem_size(f) * (k == ENGINE_FIELD_INT_ARRAY ?
-						      engine_field_array_len(f) : 1);
-
-	switch (r) {
-	case JLOG_RENDER_IPV4:
-		if ((k == ENGINE_FIELD_INT || k == ENGINE_FIELD_INT_ARRAY) && bytes == 4)
-			return NULL;
-		return "a 4-byte integer or array (:u32 or :u8[4])";
-	case JLOG_RENDER_IPV6:
-		if (k == ENGINE_FIELD_INT_ARRAY && bytes == 16)
-			return NULL;
-		return "a 16-byte array (:u8[16])";
-	case JLOG_RENDER_HEX:
-		if (k == ENGINE_FIELD_INT || k == ENGINE_FIELD_POINTER ||
-		    k == ENGINE_FIELD_INT_ARRAY || k == ENGINE_FIELD_DYN_ARRAY)
-			return NULL;
-		return "an integer or an array of integers";
-	case JLOG_RENDER_ERRNO:
-		if (k == ENGINE_FIELD_INT)
-			return NULL;
-		return "an integer";
-	case JLOG_RENDER_PORT:
-		if (k == ENGINE_FIELD_INT && engine_field_elem_size(f) == 2)
-			return NULL;
-		return "a 2-byte integer (:u16)";
-	case JLOG_RENDER_DEFAULT:
-		break;
-	}
-	return NULL;
-}
 
 int textfmt_hints_resolve(const struct engine_event *ev, const char *probe,
 			  const struct jlog_hint *hints, size_t nh, enum jlog_render *out,
@@ -315,7 +281,7 @@ int textfmt_hints_resolve(const struct engine_event *ev, const char *probe,
 				 hints[h].field, engine_event_fullname(ev), hints[h].field);
 			return -ENOENT;
 		}
-		need = render_fits(f, hints[h].render);
+		need = jlog_render_fits(f, hints[h].render);
 		if (need) {
 			snprintf(err, errlen, "probe %s: render.%s: this hint needs %s; %s is %s",
 				 probe, hints[h].field, need, hints[h].field, engine_field_type(f));
