@@ -41,6 +41,7 @@ DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 ITEST_SRC  := $(wildcard tests/integration/check_*.c)
 HELPERS    := $(wildcard tests/integration/helper_*.c)
+FAULT_SRC  := $(wildcard tests/faults/check_*.c)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 PROBES_OBJ := $(PROBES_SRC:%.c=$(BUILD)/%.o)
@@ -51,6 +52,7 @@ LIBS_A     := $(BUILD)/libdaemon.a $(BUILD)/libconf.a $(BUILD)/libprobes.a $(BUI
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_BIN  := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 HELPER_BIN := $(HELPERS:tests/integration/%.c=$(BUILD)/tests/%)
+FAULT_BIN  := $(FAULT_SRC:tests/faults/%.c=$(BUILD)/tests/faults/%)
 
 # handler plugins (daemon/tracelogd-plugin.h): daemon/plugins/NAME.c into
 # $(BUILD)/plugins/NAME.so; -z defs proves they need nothing of the daemon
@@ -69,6 +71,7 @@ help:
 	@echo "sudo make check-fast  unit + integration, no VM or container"
 	@echo "make check-unit unit tests only (no root)"
 	@echo "make check-valgrind  unit tests under valgrind memcheck"
+	@echo "sudo make check-faults  kill -9, signals, CPU hotplug, a long storm (SOAK_SECONDS)"
 	@echo "sudo make check-vm   kprobe tests in a VM (Debian cloud kernel, qemu TCG)"
 	@echo "sudo make check-systemd  the unit under real systemd (debootstrap + systemd-nspawn)"
 	@echo "make install    binary, unit, config (DESTDIR, PREFIX)"
@@ -116,6 +119,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS_A)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) $(TEST_CFLAGS) -Itests -o $@ $< $(LIBS_A) $(LIB_LDLIBS) $(TEST_LDLIBS)
 
 $(BUILD)/tests/%: tests/integration/%.c tests/integration/itest.c tests/integration/itest.h $(LIBS_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) $(TEST_CFLAGS) -Itests -o $@ $< tests/integration/itest.c $(LIBS_A) $(LIB_LDLIBS) $(TEST_LDLIBS)
+
+$(BUILD)/tests/faults/%: tests/faults/%.c tests/integration/itest.c tests/integration/itest.h $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) $(TEST_CFLAGS) -Itests -o $@ $< tests/integration/itest.c $(LIBS_A) $(LIB_LDLIBS) $(TEST_LDLIBS)
 
@@ -169,7 +176,7 @@ run: deps
 # everything CI runs: unit, integration (root, real kernel), the kprobe VM and
 # the unit under real systemd
 check: deps
-	$(MAKE) all check-unit check-integration check-vm check-systemd
+	$(MAKE) all check-unit check-integration check-faults check-vm check-systemd
 
 # the everyday subset: no VM, no container
 check-fast: deps
@@ -188,6 +195,13 @@ check-unit: $(UNIT_BIN)
 
 check-integration: $(BUILD)/tracelogd $(ITEST_BIN) $(HELPER_BIN) $(PLUGIN_SO)
 	@set -e; for t in $(ITEST_BIN); do echo "== $$t"; \
+		TRACELOGD=$(BUILD)/tracelogd HELPERS=$(BUILD)/tests $$t; done
+
+# faults (tests/faults/): kill -9, signals, hotplug, a long storm.
+# SOAK_SECONDS sets the long storm's length (600).
+.PHONY: check-faults
+check-faults: $(BUILD)/tracelogd $(FAULT_BIN) $(HELPER_BIN) $(PLUGIN_SO)
+	@set -e; for t in $(FAULT_BIN); do echo "== $$t"; \
 		TRACELOGD=$(BUILD)/tracelogd HELPERS=$(BUILD)/tests $$t; done
 
 check-valgrind: $(UNIT_BIN)
