@@ -11,6 +11,9 @@ CC       ?= cc
 # Debian packages the build and the tests need (make deps installs them).
 DEB_PKGS := gcc make pkg-config libtraceevent-dev libtracefs-dev libelf-dev check \
 	    libjansson-dev jq libinih-dev libsystemd-dev
+# and what only the checks need: memcheck, libFuzzer (clang and its runtime),
+# strace for the security checks
+DEB_TEST_PKGS := valgrind clang libclang-rt-14-dev strace
 PKG_LIBS := libtraceevent libtracefs libelf inih libsystemd
 PKG_TEST := check jansson
 
@@ -60,7 +63,7 @@ PLUGIN_SRC := $(wildcard daemon/plugins/*.c)
 PLUGIN_SO  := $(PLUGIN_SRC:daemon/plugins/%.c=$(BUILD)/plugins/%.so)
 PLUGIN_LDFLAGS := -fPIC -shared $(if $(SANITIZE),,-Wl,-z,defs)
 
-.PHONY: all deps run check check-fast check-unit check-integration check-valgrind bench clean help
+.PHONY: all deps deps-test run check check-fast check-unit check-integration check-valgrind bench clean help
 
 all: $(BUILD)/tracelogd $(PLUGIN_SO)
 
@@ -81,6 +84,9 @@ help:
 
 deps:
 	@sh ./tools/deps.sh $(DEB_PKGS)
+
+deps-test: deps
+	@sh ./tools/deps.sh $(DEB_TEST_PKGS)
 
 LIB_CFLAGS = $(call pkg,cflags,$(PKG_LIBS))
 LIB_LDLIBS = $(call pkg,libs,$(PKG_LIBS))
@@ -175,7 +181,7 @@ run: deps
 
 # everything CI runs: unit, integration (root, real kernel), the kprobe VM and
 # the unit under real systemd
-check: deps
+check: deps-test
 	$(MAKE) all check-unit check-integration check-faults check-vm check-systemd
 
 # the everyday subset: no VM, no container
