@@ -201,7 +201,8 @@ int probe_spec_resolve(struct probe_spec *spec, char *err, size_t errlen);
  * a file offset already, checked to lie in executable code.
  * Returns 0 with *file_offset set, or
  *   -ENOENT  no such file, or no such symbol (the message lists close names)
- *   -ENOEXEC not an ELF file, or a corrupt one
+ *   -ENOEXEC not an ELF file, or a corrupt one (a truncated file whose
+ *            headers put the offset past its end)
  *   -EINVAL  not a function (data, an IFUNC), ambiguous, outside its code,
  *            not a regular file
  *   -ENOMEM

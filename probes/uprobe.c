@@ -503,6 +503,7 @@ int probe_uprobe_resolve(const char *path, const char *symbol, uint64_t offset,
 {
 	struct elf_file ef;
 	struct stat st;
+	uint64_t where = 0;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -519,15 +520,34 @@ int probe_uprobe_resolve(const char *path, const char *symbol, uint64_t offset,
 	ret = ef_open(&ef, path, fd, err, errlen);
 	if (ret == 0) {
 		if (symbol) {
-			ret = ef_lookup(&ef, symbol, offset, file_offset, err, errlen);
+			ret = ef_lookup(&ef, symbol, offset, &where, err, errlen);
 		} else if (!offset_in_code(&ef, offset)) {
 			probe_seterr(err, errlen, "%s: offset 0x%" PRIx64 " is not in executable code",
 				     path, offset);
 			ret = -EINVAL;
 		} else {
-			*file_offset = offset;
+			where = offset;
 		}
 	}
+	/*
+	 * The program headers are the file's word, not the truth: a truncated
+	 * file keeps a p_filesz that runs past its end.  The kernel refuses
+	 * such an offset only when the probe is created, with a bare EINVAL;
+	 * say here what is wrong.
+	 */
+	if (ret == 0 && where >= (uint64_t)st.st_size) {
+		if (symbol)
+			probe_seterr(err, errlen,
+				     "%s: %s+%" PRIu64 " is at file offset 0x%" PRIx64 ", past the end of the %lld-byte file (truncated or corrupt ELF)",
+				     path, symbol, offset, where, (long long)st.st_size);
+		else
+			probe_seterr(err, errlen,
+				     "%s: offset 0x%" PRIx64 " is past the end of the %lld-byte file (truncated or corrupt ELF)",
+				     path, where, (long long)st.st_size);
+		ret = -ENOEXEC;
+	}
+	if (ret == 0)
+		*file_offset = where;
 	if (ret == -ENOMEM)
 		probe_seterr(err, errlen, "out of memory");
 	ef_close(&ef);

@@ -13,6 +13,7 @@
  * which is what the resolver must find.
  */
 #include <check.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -708,6 +709,65 @@ START_TEST(test_elf_corrupt)
 }
 END_TEST
 
+/*
+ * A file offset past the end of the file: the program headers of a
+ * truncated (or lying) ELF file still cover it, and the kernel would refuse
+ * it only when the probe is made.  Refused here, with the file's size.
+ */
+START_TEST(test_elf_offset_past_eof)
+{
+	const char *srcdir = getenv("TRACELOGD_SRCDIR");
+	char path[128], repro[PATH_MAX];
+	size_t len, rlen, i;
+	char *elf = read_all(fixture("target_pie"), &len), *data;
+	uint64_t want = runtime_offset("target_pie", "tl_func"), off;
+	Elf64_Ehdr eh;
+	int patched = 0;
+
+	snprintf(path, sizeof(path), "%s/truncated", tmp_dir);
+	/* cut just before tl_func: the headers are whole, the code is not */
+	ck_assert_uint_lt(want, len);
+	write_file(path, elf, (size_t)want);
+	resolve_bad(path, NULL, want, -ENOEXEC, "past the end of the");
+	resolve_bad(path, NULL, want + 16, -ENOEXEC, "truncated or corrupt ELF");
+	/* the last byte before the cut is still fine */
+	write_file(path, elf, (size_t)want + 1);
+	ck_assert_uint_eq(resolve_ok(path, NULL, want), want);
+
+	/* by symbol: the executable segment's p_offset moved past the end */
+	memcpy(&eh, elf, sizeof(eh));
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, elf + eh.e_phoff + i * eh.e_phentsize, sizeof(ph));
+		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		ph.p_offset += (uint64_t)len;
+		memcpy(elf + eh.e_phoff + i * eh.e_phentsize, &ph, sizeof(ph));
+		patched++;
+	}
+	ck_assert_int_gt(patched, 0);
+	write_file(path, elf, len);
+	resolve_bad(path, "tl_func", 0, -ENOEXEC, "past the end of the");
+	resolve_bad(path, "tl_func", 4, -ENOEXEC, "tl_func+4 is at file offset");
+	free(elf);
+
+	/* the fuzzer's find: byte 0 the symbol (0: a file offset), 1-8 the offset */
+	snprintf(repro, sizeof(repro), "%s/tests/fuzz/corpus/fuzz_elf/repro_offset_past_eof",
+		 srcdir && *srcdir ? srcdir : ".");
+	data = read_all(repro, &rlen);
+	ck_assert_uint_gt(rlen, 9);
+	ck_assert_int_eq(data[0], 0);
+	memcpy(&off, data + 1, 8);
+	write_file(path, data + 9, rlen - 9);
+	ck_assert_uint_ge(off, rlen - 9);
+	resolve_bad(path, NULL, off, -ENOEXEC, "past the end of the");
+	printf("elf past eof: offset 0x%" PRIx64 " in a %zu-byte file refused: %s\n", off,
+	       rlen - 9, err);
+	free(data);
+}
+END_TEST
+
 START_TEST(test_spec_resolve)
 {
 	struct probe_spec *s;
@@ -884,6 +944,7 @@ static Suite *probes_suite(void)
 	tcase_add_test(tc, test_elf_libc);
 	tcase_add_test(tc, test_elf_not_elf);
 	tcase_add_test(tc, test_elf_corrupt);
+	tcase_add_test(tc, test_elf_offset_past_eof);
 	tcase_add_test(tc, test_spec_resolve);
 	suite_add_tcase(s, tc);
 
