@@ -240,7 +240,7 @@ static int report_pending_locked(struct jlog *jl)
 		json_put_raw(&jl->line, ",\"stage\":\"", 10);
 		json_put_raw(&jl->line, stage, strlen(stage));
 		json_put_raw(&jl->line, "\"}\n", 3);
-		if (write_locked(jl, jl->line.p, jl->line.len) < 0)
+		if (jbuf_failed(&jl->line) || write_locked(jl, jl->line.p, jl->line.len) < 0)
 			return -EIO;
 		jl->lost_pending[s] = 0;
 		jl->lost_reported[s] += n;
@@ -254,7 +254,7 @@ static int report_pending_locked(struct jlog *jl)
 		json_put_raw(&jl->line, ",\"count\":", 9);
 		json_put_u64(&jl->line, n);
 		json_put_raw(&jl->line, ",\"stage\":\"sink\"}\n", 17);
-		if (write_locked(jl, jl->line.p, jl->line.len) < 0)
+		if (jbuf_failed(&jl->line) || write_locked(jl, jl->line.p, jl->line.len) < 0)
 			return -EIO;
 		jl->dropped_reported += n;
 	}
@@ -414,20 +414,21 @@ void jlog_set_opts(struct jlog *jl, const struct jlog_opts *opts)
 				 opts->flush == JLOG_FLUSH_LINE ? 1 : FLUSH_BYTES, __ATOMIC_RELAXED);
 }
 
-/* "ts":"..." for a monotonic time, with the second's text cached */
+/*
+ * "ts":"..." for a monotonic time, with the second's text cached.  Any u64
+ * is a valid mono (the record's time is the kernel's word): the sum is
+ * made without overflow, clamped to the epoch below, and
+ * json_fmt_rfc3339() clamps above.
+ */
 static void put_ts(struct jbuf *b, int64_t offset_ns, int64_t *sec_cache, char *sec_text,
 		   uint64_t mono)
 {
-	int64_t real = (int64_t)mono + offset_ns;
-	int64_t sec = real / 1000000000;
-	uint32_t ns = (uint32_t)(real % 1000000000);
+	int64_t sec;
+	uint32_t ns;
 	char *p;
 	int i;
 
-	if (real < 0) {
-		sec = 0;
-		ns = 0;
-	}
+	json_mono_to_real(mono, offset_ns, &sec, &ns);
 	if (sec != *sec_cache) {
 		json_fmt_rfc3339(sec_text, sec, 0);
 		sec_text[20] = 0;	/* keep "YYYY-MM-DDTHH:MM:SS." */
@@ -610,8 +611,10 @@ static int put_event(struct jbuf *b, const struct jlog_emitter *em, int64_t offs
 	json_put_raw(b, ",\"fields\":{", 11);
 	for (i = 0; i < em->nr_fields; i++)
 		put_field(b, &em->fields[i], rec);
-	if (json_put_raw(b, "}}\n", 3) < 0) {
-		b->len = start;
+	json_put_raw(b, "}}\n", 3);
+	/* any write of the line failed (sticky): none of it goes out */
+	if (jbuf_failed(b)) {
+		jbuf_rewind(b, start);
 		return -ENOMEM;
 	}
 	return 0;
@@ -655,7 +658,8 @@ static char *render_key(const char *name, bool comma, size_t *len)
 	if (comma)
 		json_put_raw(&b, ",", 1);
 	json_put_str(&b, name, strlen(name));
-	if (json_put_raw(&b, ":", 1) < 0) {
+	json_put_raw(&b, ":", 1);
+	if (jbuf_failed(&b)) {
 		jbuf_free(&b);
 		return NULL;
 	}
@@ -784,7 +788,8 @@ static struct jlog_emitter *emitter_new(const struct engine_event *ev, const cha
 	json_put_str(&b, probe, strlen(probe));
 	json_put_raw(&b, ",\"event\":", 9);
 	json_put_str(&b, engine_event_fullname(ev), strlen(engine_event_fullname(ev)));
-	if (json_put_raw(&b, ",\"cpu\":", 7) < 0)
+	json_put_raw(&b, ",\"cpu\":", 7);
+	if (jbuf_failed(&b))
 		goto fail;
 	em->prefix = b.p;
 	em->prefix_len = b.len;
@@ -898,7 +903,8 @@ void jlog_on_loss(const struct engine_loss *loss, void *arg)
 	json_put_u64(&jl->line, loss->count);
 	json_put_raw(&jl->line, ",\"stage\":\"", 10);
 	json_put_raw(&jl->line, stage, strlen(stage));
-	if (json_put_raw(&jl->line, "\"}\n", 3) < 0 || write_locked(jl, jl->line.p, jl->line.len) < 0)
+	json_put_raw(&jl->line, "\"}\n", 3);
+	if (jbuf_failed(&jl->line) || write_locked(jl, jl->line.p, jl->line.len) < 0)
 		jl->lost_pending[s] += loss->count;
 	else
 		jl->lost_reported[s] += loss->count;
@@ -916,7 +922,8 @@ int jlog_write_line(struct jlog *jl, const char *type, const char *extra)
 		line_start(jl, type);
 		if (extra)
 			json_put_raw(&jl->line, extra, strlen(extra));
-		if (json_put_raw(&jl->line, "}\n", 2) < 0)
+		json_put_raw(&jl->line, "}\n", 2);
+		if (jbuf_failed(&jl->line))
 			ret = -ENOMEM;
 		else
 			ret = write_locked(jl, jl->line.p, jl->line.len);
@@ -938,7 +945,8 @@ int jlog_write_daemon(struct jlog *jl, const char *state, const char *extra)
 	json_put_str(&b, state, strlen(state));
 	if (extra)
 		json_put_raw(&b, extra, strlen(extra));
-	if (json_put_raw(&b, "", 1) < 0)	/* the terminating NUL */
+	json_put_raw(&b, "", 1);	/* the terminating NUL */
+	if (jbuf_failed(&b))
 		ret = -ENOMEM;
 	else
 		ret = jlog_write_line(jl, "daemon", b.p);

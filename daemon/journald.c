@@ -263,7 +263,8 @@ int journald_msg_build(struct journald_msg *m, const struct journald_emitter *em
 {
 	struct jbuf *b = &m->text;
 	size_t comm_len = strnlen(rec->comm, ENGINE_COMM_LEN), i, start;
-	int64_t real = (int64_t)rec->time + offset_ns;
+	int64_t sec;
+	uint32_t nsec;
 	int r = 0;
 
 	if (msg_reserve(m, FIXED_ITEMS + em->nr_fields) < 0)
@@ -306,7 +307,9 @@ int journald_msg_build(struct journald_msg *m, const struct journald_emitter *em
 	r |= json_put_raw(b, rec->comm, comm_len);
 	if (!r)
 		item_end(m);
-	r |= put_num_item(m, "TRACELOGD_TS=", real > 0 ? (uint64_t)real / 1000 : 0);
+	/* no overflow for any time the record carries */
+	json_mono_to_real(rec->time, offset_ns, &sec, &nsec);
+	r |= put_num_item(m, "TRACELOGD_TS=", (uint64_t)sec * 1000000 + nsec / 1000);
 	r |= put_num_item(m, "TRACELOGD_MONO_NS=", rec->time);
 	for (i = 0; i < em->nr_fields && !r; i++) {
 		const struct journald_field *jf = &em->fields[i];

@@ -35,6 +35,8 @@ int jbuf_init(struct jbuf *b, size_t cap)
 	if (!cap)
 		cap = JBUF_DEFAULT_CAP;
 	b->len = 0;
+	b->real_cap = 0;
+	b->err = 0;
 	b->p = malloc(cap);
 	if (!b->p) {
 		b->cap = 0;
@@ -52,6 +54,17 @@ void jbuf_free(struct jbuf *b)
 	b->p = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->real_cap = 0;
+	b->err = 0;
+}
+
+/* the first failure: every later write comes here, and is refused */
+static int jbuf_fail(struct jbuf *b)
+{
+	b->real_cap = b->cap;
+	b->cap = b->len;
+	b->err = -ENOMEM;
+	return -ENOMEM;
 }
 
 int jbuf_grow(struct jbuf *b, size_t more)
@@ -59,8 +72,10 @@ int jbuf_grow(struct jbuf *b, size_t more)
 	size_t need, cap;
 	char *p;
 
+	if (b->err)
+		return b->err;
 	if (more > SIZE_MAX - b->len)
-		return -ENOMEM;
+		return jbuf_fail(b);
 	need = b->len + more;
 	if (need <= b->cap)
 		return 0;
@@ -69,7 +84,7 @@ int jbuf_grow(struct jbuf *b, size_t more)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	p = realloc(b->p, cap);
 	if (!p)
-		return -ENOMEM;
+		return jbuf_fail(b);
 	b->p = p;
 	b->cap = cap;
 	return 0;
@@ -660,6 +675,27 @@ int json_put_str(struct jbuf *b, const char *str, size_t n)
 
 #define RFC3339_MIN_SEC	(-62167219200LL)	/* 0000-01-01T00:00:00Z */
 #define RFC3339_MAX_SEC	253402300799LL		/* 9999-12-31T23:59:59Z */
+
+void json_mono_to_real(uint64_t mono, int64_t offset_ns, int64_t *sec, uint32_t *nsec)
+{
+	/* seconds and nanoseconds apart: each sum is far from overflowing */
+	int64_t s = (int64_t)(mono / 1000000000) + offset_ns / 1000000000;
+	int64_t ns = (int64_t)(mono % 1000000000) + offset_ns % 1000000000;
+
+	if (ns < 0) {
+		ns += 1000000000;
+		s--;
+	} else if (ns >= 1000000000) {
+		ns -= 1000000000;
+		s++;
+	}
+	if (s < 0) {
+		s = 0;
+		ns = 0;
+	}
+	*sec = s;
+	*nsec = (uint32_t)ns;
+}
 
 size_t json_fmt_rfc3339(char out[32], int64_t sec, uint32_t nsec)
 {

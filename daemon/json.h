@@ -42,6 +42,10 @@
  *
  * Errors: every writer reserves the room it needs first; on failure it
  * returns -ENOMEM and leaves the buffer's content and length unchanged.
+ * The failure is sticky: every later write to the buffer fails too, however
+ * small, until jbuf_reset() or jbuf_rewind().  A line built from many
+ * writes is then checked once, at its end (jbuf_failed()), and can never
+ * come out whole-looking with a piece of its middle missing.
  */
 #ifndef TRACELOGD_JSON_H
 #define TRACELOGD_JSON_H
@@ -53,10 +57,19 @@
 /*
  * An output buffer: p[0..len) is the text written so far, cap the room
  * allocated.  Not NUL-terminated.  Owned by whoever called jbuf_init().
+ * { 0 } is an empty buffer that grows from nothing.
  */
 struct jbuf {
 	char *p;
 	size_t len, cap;
+	/*
+	 * After a failed growth: err is -ENOMEM, cap is lowered to len so
+	 * that jbuf_reserve()'s fast path sends every later write to
+	 * jbuf_grow(), which refuses it, and the allocation's real size is
+	 * kept in real_cap.  No cost on the path that does not fail.
+	 */
+	size_t real_cap;
+	int err;
 };
 
 /*
@@ -76,10 +89,33 @@ void jbuf_free(struct jbuf *b);
 /*
  * jbuf_grow - the slow path of jbuf_reserve(): reallocate so that
  * len + more <= cap, at least doubling cap.  Use jbuf_reserve().
- * Returns 0, or -ENOMEM (len + more overflows, or realloc failed) with the
- * buffer unchanged.
+ * Returns 0, or -ENOMEM (len + more overflows, realloc failed, or the
+ * buffer failed before) with the content unchanged and the buffer failed.
  */
 int jbuf_grow(struct jbuf *b, size_t more);
+
+/*
+ * jbuf_failed - the sticky error: -ENOMEM when a write failed since the
+ * last jbuf_reset()/jbuf_rewind(), else 0.
+ */
+static inline int jbuf_failed(const struct jbuf *b)
+{
+	return b->err;
+}
+
+/*
+ * jbuf_rewind - cut the content back to len (<= b->len: the start of a
+ * line that failed) and clear the sticky error.
+ */
+static inline void jbuf_rewind(struct jbuf *b, size_t len)
+{
+	if (__builtin_expect(b->err, 0)) {
+		b->cap = b->real_cap;
+		b->err = 0;
+	}
+	if (len < b->len)
+		b->len = len;
+}
 
 /*
  * jbuf_reserve - make room for more bytes after len, growing the buffer
@@ -93,10 +129,10 @@ static inline int jbuf_reserve(struct jbuf *b, size_t more)
 	return jbuf_grow(b, more);
 }
 
-/* jbuf_reset - forget the content (len = 0), keep the memory. */
+/* jbuf_reset - forget the content (len = 0) and the error, keep the memory. */
 static inline void jbuf_reset(struct jbuf *b)
 {
-	b->len = 0;
+	jbuf_rewind(b, 0);
 }
 
 /*
@@ -208,6 +244,15 @@ static inline int json_put_s64(struct jbuf *b, int64_t v)
 }
 
 #define JSON_RFC3339_LEN	30	/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" */
+
+/*
+ * json_mono_to_real - the wall-clock time of a CLOCK_MONOTONIC time mono
+ * (nanoseconds, any u64) given offset_ns = realtime - monotonic, as
+ * seconds and nanoseconds since the Unix epoch, with no overflow for any
+ * input (mono + offset_ns would pass INT64_MAX for a mono near 2^64).
+ * A time before the epoch is clamped to it.  *nsec < 1e9.
+ */
+void json_mono_to_real(uint64_t mono, int64_t offset_ns, int64_t *sec, uint32_t *nsec);
 
 /*
  * json_fmt_rfc3339 - format sec.nsec seconds since the Unix epoch as an

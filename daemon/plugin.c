@@ -173,7 +173,7 @@ static int call_one(struct plugin *p, tracelogd_event_fn *fn, const struct engin
 		.abi = TRACELOGD_PLUGIN_ABI,
 		.probe = probe,
 		.event = engine_event_fullname(rec->event),
-		.time_ns = (uint64_t)((int64_t)rec->time + off),
+		.time_ns = rec->time + (uint64_t)off,	/* wraps, never UB */
 		.mono_ns = rec->time,
 		.pid = rec->pid,
 		.tid = rec->tid,

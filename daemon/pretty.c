@@ -140,17 +140,16 @@ fail:
 }
 
 /* "HH:MM:SS.nnnnnnnnn" in local time, the second's text cached */
-static int put_time(struct jbuf *b, int64_t real, int64_t *sec_cache, char *sec_text)
+static int put_time(struct jbuf *b, uint64_t mono, int64_t offset_ns, int64_t *sec_cache,
+		    char *sec_text)
 {
-	int64_t sec = real / 1000000000;
-	uint32_t ns = (uint32_t)(real % 1000000000);
+	int64_t sec;
+	uint32_t ns;
 	char *p;
 	int i;
 
-	if (real < 0) {
-		sec = 0;
-		ns = 0;
-	}
+	/* no overflow for any time the record carries */
+	json_mono_to_real(mono, offset_ns, &sec, &ns);
 	if (sec != *sec_cache) {
 		time_t t = (time_t)sec;
 		struct tm tm;
@@ -179,7 +178,7 @@ static int put_block(struct jbuf *b, const struct pretty_emitter *em, int64_t of
 	size_t start = b->len, i;
 	int r;
 
-	r = put_time(b, (int64_t)rec->time + offset_ns, sec_cache, sec_text);
+	r = put_time(b, rec->time, offset_ns, sec_cache, sec_text);
 	r |= json_put_raw(b, em->head, em->head_len);
 	r |= json_put_u64(b, rec->cpu);
 	r |= json_put_raw(b, " pid ", 5);

@@ -7,15 +7,19 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "event-private.h"	/* the handlers jlog added */
 #include "jlog.h"
+#include "json.h"
 
 /* a kretprobe on inet_csk_accept, as a 6.x kernel writes its format */
 static const char fmt_accept[] =
@@ -285,6 +289,187 @@ START_TEST(test_render_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* A line is written whole or not at all                               */
+
+/* an event with a string, as a tracepoint's format has it */
+static const char fmt_str[] =
+	"name: str\n"
+	"ID: 2002\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"\tfield:__data_loc char[] s;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:int n;\toffset:12;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"print fmt: \"%s %d\", __get_str(s), REC->n\n";
+
+/* a record of fmt_str whose string is len bytes of c */
+static struct engine_record *str_record(struct engine_event *ev, char c, size_t len, int32_t n)
+{
+	struct engine_record *rec = calloc(1, sizeof(*rec) + 16 + len + 1);
+	uint16_t type = 2002;
+	uint32_t loc = (uint32_t)((len + 1) << 16 | 16);
+
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_uint_lt(len + 1, 65536);
+	rec->event = ev;
+	rec->raw_size = (uint32_t)(16 + len + 1);
+	rec->pid = rec->tid = 7;
+	rec->time = 2000000000;
+	strcpy(rec->comm, "w");
+	memcpy(rec->raw, &type, 2);
+	memcpy(rec->raw + 8, &loc, 4);
+	memcpy(rec->raw + 12, &n, 4);
+	memset(rec->raw + 16, c, len);
+	return rec;
+}
+
+/*
+ * Room for a little more data than the process has now, so that the next
+ * large allocation fails for real.  false where the limit cannot work: a
+ * sanitizer's or valgrind's allocator needs room of its own.
+ */
+static bool data_limit(struct rlimit *old)
+{
+	char line[256];
+	unsigned long kb = 0;
+	struct rlimit rl;
+	FILE *f;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return false;
+#endif
+	f = fopen("/proc/self/maps", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "vgpreload")) {
+			fclose(f);
+			return false;
+		}
+	fclose(f);
+	f = fopen("/proc/self/status", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "VmData: %lu kB", &kb);
+	fclose(f);
+	ck_assert_uint_gt(kb, 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_DATA, old), 0);
+	rl = *old;
+	rl.rlim_cur = (kb + 128) * 1024;
+	ck_assert_int_eq(setrlimit(RLIMIT_DATA, &rl), 0);
+	return true;
+}
+
+/*
+ * A value that needs the worker's buffer to grow, and the growth fails:
+ * the rest of the line ("}}\n") would still fit, yet the line must be
+ * dropped and counted, never written without its value.
+ */
+START_TEST(test_line_enomem)
+{
+	struct engine_event *ev = engine_event_parse("tracelogd", fmt_str, strlen(fmt_str), err,
+						     sizeof(err));
+	struct jlog *jl = jlog_open(path, 1, err, sizeof(err));
+	struct engine_record *recs[3];
+	struct jlog_stats st;
+	struct rlimit old;
+	json_t *lines;
+	struct jbuf b = { 0 };
+	int r;
+
+	ck_assert_msg(ev != NULL, "%s", err);
+	ck_assert_ptr_nonnull(jl);
+	ck_assert_int_eq(jlog_add_event(jl, ev, "s"), 0);
+	recs[0] = str_record(ev, 'a', 10, 1);
+	/* 65000 control bytes: 390 kB escaped, past the 320 kB buffer */
+	recs[1] = str_record(ev, '\x01', 65000, 2);
+	recs[2] = str_record(ev, 'b', 10, 3);
+
+	if (!data_limit(&old)) {
+		printf("SKIP: the line cut by a failed growth: RLIMIT_DATA cannot be used under a sanitizer or valgrind\n");
+		jlog_close(jl);
+		for (int i = 0; i < 3; i++)
+			free(recs[i]);
+		engine_event_free(ev);
+		return;
+	}
+	ev->handlers[0].fn(recs[0], 0, ev->handlers[0].arg);
+	ev->handlers[0].fn(recs[1], 0, ev->handlers[0].arg);
+	ev->handlers[0].fn(recs[2], 0, ev->handlers[0].arg);
+	/* the same through jlog_render_record: b as it was */
+	ck_assert_int_eq(jbuf_init(&b, 4096), 0);
+	ck_assert_int_eq(json_put_raw(&b, "x", 1), 0);
+	r = jlog_render_record(&b, recs[1], "s", NULL, 0, err, sizeof(err));
+	ck_assert_int_eq(setrlimit(RLIMIT_DATA, &old), 0);
+	ck_assert_int_eq(r, -ENOMEM);
+	ck_assert_uint_eq(b.len, 1);
+	ck_assert_int_eq(jbuf_failed(&b), 0);
+	jbuf_free(&b);
+
+	jlog_stats_get(jl, &st);
+	ck_assert_uint_eq(st.sink_dropped, 1);	/* counted at once */
+	ck_assert_uint_eq(st.events_written, 0);	/* the others still buffered */
+	lines = run(jl, ev, recs, 0);	/* closes the log: flushes */
+	/*
+	 * Every line in the file parsed as JSON (run() checks it): the two
+	 * events, and the sink's "lost" line for the third, told before the
+	 * batch it was dropped from.
+	 */
+	ck_assert_uint_eq(json_array_size(lines), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lines, 0), "type")), "lost");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lines, 0), "stage")), "sink");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(lines, 0), "count")), 1);
+	ck_assert_int_eq(fint(fields(lines, 1), "n"), 1);
+	ck_assert_int_eq(fint(fields(lines, 2), "n"), 3);
+	ck_assert_str_eq(fstr(fields(lines, 2), "s"), "bbbbbbbbbb");
+	printf("line cut by a failed growth: 3 records, 2 event lines written, 1 dropped whole, lost sink 1\n");
+	json_decref(lines);
+	for (int i = 0; i < 3; i++)
+		free(recs[i]);
+	engine_event_free(ev);
+}
+END_TEST
+
+/* "ts" and "mono_ns" at the limits of the record's time */
+START_TEST(test_line_time_limits)
+{
+	static const struct {
+		uint64_t mono;
+		const char *ts;
+	} t[] = {
+		{ 0, "1970-01-01T00:00:00.000000000Z" },
+		{ 1, "1970-01-01T00:00:00.000000001Z" },
+		{ (uint64_t)INT64_MAX, "2262-04-11T23:47:16.854775807Z" },
+		{ (uint64_t)INT64_MAX + 1, "2262-04-11T23:47:16.854775808Z" },
+		{ UINT64_MAX, "2554-07-21T23:34:33.709551615Z" },
+	};
+	struct engine_event *ev = event();
+	struct engine_record *rec = record(0, 0);
+	struct jbuf b = { 0 };
+	char want[128];
+	size_t i;
+
+	rec->event = ev;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rec->time = t[i].mono;
+		jbuf_reset(&b);
+		ck_assert_int_eq(jlog_render_record(&b, rec, "x", NULL, 0, err, sizeof(err)), 0);
+		snprintf(want, sizeof(want), "{\"type\":\"event\",\"ts\":\"%s\",\"mono_ns\":%" PRIu64 ",",
+			 t[i].ts, t[i].mono);
+		ck_assert_msg(b.len > strlen(want) && !memcmp(b.p, want, strlen(want)),
+			      "mono %" PRIu64 ": %.*s", t[i].mono, (int)strlen(want), b.p);
+		printf("mono_ns %" PRIu64 " -> ts %s\n", t[i].mono, t[i].ts);
+	}
+	jbuf_free(&b);
+	free(rec);
+	engine_event_free(ev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jlog");
@@ -298,6 +483,11 @@ int main(void)
 	tcase_add_test(tc, test_render_hex);
 	tcase_add_test(tc, test_render_short);
 	tcase_add_test(tc, test_render_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("whole lines");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_line_enomem);
+	tcase_add_test(tc, test_line_time_limits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -307,7 +307,7 @@ START_TEST(test_buf_enomem)
 {
 	/* a buffer that is full at SIZE_MAX: every reservation must fail */
 	static char backing[8] = "keep";
-	struct jbuf full = { backing, SIZE_MAX, SIZE_MAX };
+	struct jbuf full = { backing, SIZE_MAX, SIZE_MAX, 0, 0 };
 	const struct jbuf same = full;
 	/* volatile: an inlined json_put_raw must not see the size at compile time */
 	volatile size_t huge = SIZE_MAX - 2;
@@ -332,6 +332,65 @@ START_TEST(test_buf_enomem)
 	ck_assert_int_eq(json_put_raw(&buf, t, huge), -ENOMEM);
 	ck_assert_uint_eq(buf.len, 3);
 	ck_assert_mem_eq(buf.p, "abc", 3);
+}
+END_TEST
+
+/*
+ * A failed write is sticky: a line built of many writes must not come out
+ * with a value missing from its middle because the writes after the failed
+ * one were small enough to fit.
+ */
+START_TEST(test_buf_sticky)
+{
+	volatile size_t huge = SIZE_MAX - 2;
+	size_t cap;
+	char t[8] = "";
+
+	ck_assert_int_eq(jbuf_reserve(&buf, 64), 0);
+	cap = buf.cap;
+	ck_assert_int_eq(json_put_raw(&buf, "{\"a\":", 5), 0);
+	ck_assert_int_eq(jbuf_failed(&buf), 0);
+	/* a value that cannot be made room for */
+	ck_assert_int_eq(json_put_raw(&buf, t, huge), -ENOMEM);
+	ck_assert_int_eq(jbuf_failed(&buf), -ENOMEM);
+	/* the rest of the line would fit: refused all the same */
+	ck_assert_int_le(buf.len + 2, cap);
+	ck_assert_int_eq(json_put_raw(&buf, "}", 1), -ENOMEM);
+	ck_assert_int_eq(json_put_raw(&buf, "}\n", 2), -ENOMEM);
+	ck_assert_int_eq(json_put_u64(&buf, 1), -ENOMEM);
+	ck_assert_int_eq(json_put_s64(&buf, -1), -ENOMEM);
+	ck_assert_int_eq(json_put_hex(&buf, 1), -ENOMEM);
+	ck_assert_int_eq(json_put_str(&buf, "x", 1), -ENOMEM);
+	ck_assert_int_eq(json_put_str(&buf, "\xff", 1), -ENOMEM);
+	ck_assert_int_eq(jbuf_reserve(&buf, 1), -ENOMEM);
+	ck_assert_int_eq(jbuf_failed(&buf), -ENOMEM);
+	/* nothing was written after the failure */
+	ck_assert_uint_eq(buf.len, 5);
+	ck_assert_mem_eq(buf.p, "{\"a\":", 5);
+
+	/* rewinding to the line's start clears it, with the room it had */
+	jbuf_rewind(&buf, 1);
+	ck_assert_int_eq(jbuf_failed(&buf), 0);
+	ck_assert_uint_eq(buf.cap, cap);
+	ck_assert_uint_eq(buf.len, 1);
+	ck_assert_int_eq(json_put_raw(&buf, "}", 1), 0);
+	ck_assert_mem_eq(buf.p, "{}", 2);
+
+	/* and so does a reset */
+	ck_assert_int_eq(jbuf_reserve(&buf, SIZE_MAX), -ENOMEM);
+	ck_assert_int_eq(json_put_raw(&buf, "x", 1), -ENOMEM);
+	jbuf_reset(&buf);
+	ck_assert_int_eq(jbuf_failed(&buf), 0);
+	ck_assert_uint_eq(buf.cap, cap);
+	ck_assert_int_eq(json_put_u64(&buf, 42), 0);
+	ck_assert_mem_eq(buf.p, "42", 2);
+
+	/* a freed buffer starts afresh */
+	ck_assert_int_eq(jbuf_reserve(&buf, SIZE_MAX), -ENOMEM);
+	jbuf_free(&buf);
+	ck_assert_int_eq(jbuf_failed(&buf), 0);
+	ck_assert_int_eq(json_put_raw(&buf, "ok", 2), 0);
+	printf("jbuf sticky: 9 writes after a failed growth refused, content kept at 5 bytes\n");
 }
 END_TEST
 
@@ -866,6 +925,43 @@ START_TEST(test_time_fixed)
 }
 END_TEST
 
+static void check_real(uint64_t mono, int64_t offset, int64_t want_sec, uint32_t want_ns,
+		       const char *want)
+{
+	int64_t sec = -7;
+	uint32_t ns = 7;
+	char out[32];
+
+	json_mono_to_real(mono, offset, &sec, &ns);
+	ck_assert_msg(sec == want_sec && ns == want_ns,
+		      "%" PRIu64 " %+" PRId64 ": %" PRId64 ".%09" PRIu32 ", not %" PRId64 ".%09" PRIu32,
+		      mono, offset, sec, ns, want_sec, want_ns);
+	json_fmt_rfc3339(out, sec, ns);
+	ck_assert_str_eq(out, want);
+}
+
+/* the record's time is the kernel's word: any u64, with any clock offset */
+START_TEST(test_time_limits)
+{
+	check_real(0, 0, 0, 0, "1970-01-01T00:00:00.000000000Z");
+	check_real(UINT64_MAX, 0, 18446744073, 709551615, "2554-07-21T23:34:33.709551615Z");
+	check_real(UINT64_MAX, INT64_MAX, 27670116110, 564327422, "2846-10-30T23:21:50.564327422Z");
+	check_real((uint64_t)INT64_MAX + 1, INT64_MAX, 18446744073, 709551615,
+		   "2554-07-21T23:34:33.709551615Z");
+	check_real(1500000000, 1795311105623456789, 1795311107, 123456789,
+		   "2026-11-22T01:31:47.123456789Z");
+	/* the nanoseconds borrow and carry */
+	check_real(1999999999, -999999999, 1, 0, "1970-01-01T00:00:01.000000000Z");
+	check_real(999999999, 999999999, 1, 999999998, "1970-01-01T00:00:01.999999998Z");
+	check_real(1000000000, -1, 0, 999999999, "1970-01-01T00:00:00.999999999Z");
+	/* before the epoch: clamped to it */
+	check_real(0, -1, 0, 0, "1970-01-01T00:00:00.000000000Z");
+	check_real(0, INT64_MIN, 0, 0, "1970-01-01T00:00:00.000000000Z");
+	check_real(UINT64_MAX, INT64_MIN, 9223372036, 854775807, "2262-04-11T23:47:16.854775807Z");
+	check_real(5, INT64_MIN, 0, 0, "1970-01-01T00:00:00.000000000Z");
+}
+END_TEST
+
 START_TEST(test_time_random)
 {
 	char out[32], want[64];
@@ -926,6 +1022,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_buf_growth);
 	tcase_add_test(tc, test_buf_lifecycle);
 	tcase_add_test(tc, test_buf_enomem);
+	tcase_add_test(tc, test_buf_sticky);
 
 	tc = tcase(s, "escapes", 10);
 	tcase_add_test(tc, test_str_escapes);
@@ -950,6 +1047,7 @@ static Suite *json_suite(void)
 	tc = tcase(s, "rfc3339", 60);
 	tcase_add_test(tc, test_time_fixed);
 	tcase_add_test(tc, test_time_random);
+	tcase_add_test(tc, test_time_limits);
 	return s;
 }
 
