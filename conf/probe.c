@@ -338,7 +338,11 @@ int conf_probe_parse(struct conf_probe *p, const struct conf_section *sec,
 			if (valued(&c, e) && conf_value_bool(e->value, &p->enabled) < 0)
 				conf_error_add(errs, e->line, "enabled: \"%s\" is not yes or no", e->value);
 		} else if (!strcmp(e->key, "filter")) {
-			if (valued(&c, e) && !(p->filter = strdup(e->value)))
+			if (!valued(&c, e))
+				continue;
+			if (conf_value_filter(e->value, msg, sizeof(msg)))
+				conf_error_add(errs, e->line, "filter: %s", msg);
+			else if (!(p->filter = strdup(e->value)))
 				ret = -ENOMEM;
 		}
 		if (ret == -ENOMEM)

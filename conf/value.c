@@ -163,6 +163,9 @@ const char *conf_value_path(const char *s)
 		return "is not an absolute path";
 	if (strlen(s) >= PATH_MAX)
 		return "is too long for a path";
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return *p == '\t' ? "has a tab in it" : "has a control character in it";
 	for (p = s; *p; ) {
 		size_t n;
 
@@ -211,6 +214,35 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
 	return n;
 }
 
+/* the code point of the valid sequence of n bytes at s */
+static uint32_t utf8_cp(const unsigned char *s, size_t n)
+{
+	static const unsigned char lead_mask[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t cp = s[0] & lead_mask[n];
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * Characters that are valid UTF-8 but make a line look other than it is:
+ * C1 controls (U+009B is a terminal's CSI) and the bidirectional
+ * formatting characters ("Trojan Source": a reversed run can hide what a
+ * value really holds from whoever reviews the file).  No configuration
+ * value needs them, comments included.
+ */
+static const char *invisible_name(uint32_t cp)
+{
+	if (cp >= 0x80 && cp <= 0x9f)
+		return "C1 control character";
+	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0x200e || cp == 0x200f || cp == 0x061c)
+		return "bidirectional formatting character";
+	return NULL;
+}
+
 int conf_text_check(const char *text, size_t len, char *msg, size_t msglen)
 {
 	const unsigned char *s = (const unsigned char *)text, *end = s + len, *p;
@@ -233,7 +265,34 @@ int conf_text_check(const char *text, size_t len, char *msg, size_t msglen)
 				 (size_t)(p - s) + 1, *p);
 			return -EINVAL;
 		}
+		if (n > 1 && invisible_name(utf8_cp(p, n))) {
+			snprintf(msg, msglen, "column %zu: %s U+%04X", (size_t)(p - s) + 1,
+				 invisible_name(utf8_cp(p, n)), (unsigned)utf8_cp(p, n));
+			return -EINVAL;
+		}
 		p += n;
 	}
 	return 0;
+}
+
+const char *conf_value_filter(const char *s, char *msg, size_t msglen)
+{
+	const char *p;
+	char quote = 0;
+
+	/* the kernel's filter parser takes strings in "..." or '...' */
+	for (p = s; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if (*p == ';') {
+			snprintf(msg, msglen,
+				 "';' at byte %zu is not part of a filter (one expression: && and || join conditions; quote it in a string)",
+				 (size_t)(p - s) + 1);
+			return msg;
+		}
+	}
+	return NULL;
 }

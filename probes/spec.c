@@ -19,6 +19,7 @@
 #include "probes-private.h"
 
 #define PATH_LEN_MAX	1024
+#define SYMBOL_LEN_MAX	254	/* FUNCTION[@VERSION], as uprobe.c's resolver takes it */
 
 static const char *const kind_names[] = {
 	[PROBE_TRACEPOINT] = "tracepoint",
@@ -237,6 +238,11 @@ static int target_uprobe(struct probe_spec *s, const char *t, char **path, char 
 	} else {
 		plus = strchr(loc, '+');
 		slen = plus ? (size_t)(plus - loc) : strlen(loc);
+		if (slen > SYMBOL_LEN_MAX) {
+			probe_seterr(err, errlen, "%s: a function name of %zu characters: %d at most",
+				     w, slen, SYMBOL_LEN_MAX);
+			return -EINVAL;
+		}
 		if (!symbol_valid(loc, slen)) {
 			probe_seterr(err, errlen,
 				     "%s: \"%s\": expected FUNCTION[@VERSION][+OFFSET] (letters, digits, _ and .) or 0xOFFSET",
