@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -20,6 +21,25 @@
 #include "stats.h"
 
 #define EXIT_USAGE	DAEMON_EXIT_USAGE
+
+/*
+ * What the watcher (watch.c) knows of a uprobe's binary: the file the
+ * armed probe is on, and the last file the path was seen to name.
+ */
+struct dprobe_file {
+	bool known;			/* armed_* were taken */
+	bool gone;			/* the path names nothing (said once) */
+	bool said;			/* probe-stale said for the file seen */
+	uint64_t due;			/* CLOCK_MONOTONIC ns of the next check, 0: none */
+	uint64_t first;			/* the first event the check waits for */
+	dev_t armed_dev;		/* the file the kernel's probe is on */
+	ino_t armed_ino;
+	uint64_t armed_offset;
+	dev_t seen_dev;			/* the file last checked */
+	ino_t seen_ino;
+	off_t seen_size;
+	int64_t seen_mtime_ns;
+};
 
 /*
  * A probe of the configuration, as it traces: the events it names
@@ -36,7 +56,22 @@ struct dprobe {
 	char **names;			/* "system/event", NULL-terminated */
 	size_t nr_names;
 	struct engine_event **evs;	/* per name; NULL: traced by another probe */
+	/*
+	 * A uprobe re-armed on a replaced binary runs a spec of its own
+	 * (another file offset, another tracefs name, see watch.c); NULL:
+	 * cp->spec.  Owned.
+	 */
+	struct probe_spec *spec;
+	struct dprobe_file file;	/* uprobes: the watcher's */
 };
+
+/* the spec dp runs: its own after a re-arm, else its configuration's */
+static inline const struct probe_spec *dprobe_spec(const struct dprobe *dp)
+{
+	return dp->spec ? dp->spec : dp->cp->spec;
+}
+
+struct watch;
 
 struct daemon {
 	const struct daemon_opts *o;
@@ -48,6 +83,7 @@ struct daemon {
 	struct stats *st;
 	struct probe_group *grp;
 	struct dprobe **probes;		/* the probes that trace */
+	struct watch *watch;		/* the uprobes' binaries (watch.c), or NULL */
 	size_t nr_probes;
 	char *started_extra;
 	unsigned workers;
@@ -118,5 +154,27 @@ void daemon_probes_drop(struct daemon *d, struct dprobe *dp);
 /* reload.c */
 /* daemon_reload - SIGHUP: read the file again, apply what changed */
 void daemon_reload(struct daemon *d);
+
+/* watch.c */
+/*
+ * daemon_watch_sync - watch the directory of every uprobe's binary
+ * (inotify), first taking the file each new probe is armed on; drop the
+ * watches no probe needs any more.  Called once the engine runs and after
+ * each reload.  A failure is said on stderr: the probes trace on, unwatched.
+ */
+void daemon_watch_sync(struct daemon *d);
+/* the inotify descriptor to poll, or -1 */
+int daemon_watch_fd(const struct daemon *d);
+/* read what inotify has, and schedule the checks of the probes it names */
+void daemon_watch_read(struct daemon *d, uint64_t now);
+/* CLOCK_MONOTONIC ns of the next scheduled check, or 0 */
+uint64_t daemon_watch_next(const struct daemon *d);
+/*
+ * daemon_watch_run - the checks due by now: a path naming another file,
+ * or a rewritten one, gets its probe re-armed ("probe-rearmed" line) or
+ * said stale ("probe-stale").
+ */
+void daemon_watch_run(struct daemon *d, uint64_t now);
+void daemon_watch_free(struct daemon *d);	/* NULL is ok */
 
 #endif

@@ -273,9 +273,12 @@ static int main_loop(struct daemon *d)
 	if (d->o->duration > 0)
 		deadline = daemon_now_ns() + (uint64_t)(d->o->duration * 1e9);
 	for (;;) {
-		struct pollfd pfd = { .fd = d->sfd, .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = d->sfd, .events = POLLIN },
+			{ .fd = daemon_watch_fd(d), .events = POLLIN },
+		};
 		struct signalfd_siginfo si;
-		uint64_t now = daemon_now_ns(), wait_ns;
+		uint64_t now = daemon_now_ns(), wait_ns, next;
 		bool stop = false;
 
 		/* the log's tick: more often than its flush interval, 10 ms to 1 s */
@@ -295,7 +298,11 @@ static int main_loop(struct daemon *d)
 			if (w < wait_ns)
 				wait_ns = w;
 		}
-		if (poll(&pfd, 1, (int)((wait_ns + 999999) / 1000000)) < 0 && errno != EINTR) {
+		/* a uprobe's binary to look at (watch.c) */
+		next = daemon_watch_next(d);
+		if (next)
+			wait_ns = next > now ? (next - now < wait_ns ? next - now : wait_ns) : 0;
+		if (poll(pfd, 2, (int)((wait_ns + 999999) / 1000000)) < 0 && errno != EINTR) {
 			log_warn("poll");
 			return 1;
 		}
@@ -326,6 +333,9 @@ static int main_loop(struct daemon *d)
 		if (stop)
 			break;
 		now = daemon_now_ns();
+		if (pfd[1].revents & POLLIN)
+			daemon_watch_read(d, now);
+		daemon_watch_run(d, now);
 		watchdog(d, now);
 		if (now >= d->st_next) {
 			notify_status(daemon_status_text(d, now));
@@ -340,6 +350,7 @@ static void daemon_free(struct daemon *d)
 	char err[1024];
 	size_t i;
 
+	daemon_watch_free(d);
 	engine_free(d->e);	/* closes the perf fds: the probes can go now */
 	d->e = NULL;
 	if (d->grp && probe_group_remove(d->grp, err, sizeof(err)) < 0)
@@ -543,6 +554,8 @@ int daemon_run(struct conf *conf, const struct daemon_opts *o)
 		goto out;
 	}
 	log_debug("tracing %zu events", traced_events(d));
+	/* from now on a uprobe follows its binary when the file is replaced */
+	daemon_watch_sync(d);
 	d->wd_usec = notify_watchdog_usec();
 	d->wd_next = daemon_now_ns() + d->wd_usec * 1000 / 2;
 	d->st_next = daemon_now_ns() + STATUS_EVERY_NS;

@@ -120,6 +120,7 @@ void dprobe_free(struct dprobe *dp)
 	free(dp->evs);
 	free(dp->filter);
 	free(dp->name);
+	probe_spec_free(dp->spec);
 	free(dp);
 }
 
@@ -257,7 +258,7 @@ void dprobe_close(struct daemon *d, struct dprobe *dp);
  */
 int dprobe_open(struct daemon *d, struct dprobe *dp, bool live, char *err, size_t errlen)
 {
-	const struct probe_spec *ps = dp->cp->spec;
+	const struct probe_spec *ps = dprobe_spec(dp);
 	struct jlog_hint *hints = NULL;
 	size_t nh = 0, i, traced = 0;
 	const struct dprobe *other = NULL;
@@ -347,7 +348,7 @@ void dprobe_close(struct daemon *d, struct dprobe *dp)
 	}
 	if (dp->created) {
 		/* a failure stays in the group's list: removed at exit */
-		if (probe_group_delete(d->grp, dp->name, err, sizeof(err)) < 0)
+		if (probe_group_delete(d->grp, dprobe_spec(dp)->name, err, sizeof(err)) < 0)
 			log_warnx("%s", err);
 		dp->created = false;
 	}

@@ -365,6 +365,8 @@ void daemon_reload(struct daemon *d)
 	conf_free(d->conf);
 	d->conf = nc;
 	nc = NULL;
+	/* the binaries of the uprobes added or made anew */
+	daemon_watch_sync(d);
 
 	if (jbuf_init(&b, 512) == 0) {
 		put_names(&b, "added", added.v, added.n);
