@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -503,6 +504,12 @@ int main(int argc, char **argv)
 	struct conf *conf;
 	int ret;
 
+	/*
+	 * Whatever the parent's umask: the log, its rotations, the metrics
+	 * and the lock are 0640 at most, and so is anything a library or a
+	 * plugin creates.  Traced data is never world-readable.
+	 */
+	umask(027);
 	log_init(argv[0], 0);
 	parse_args(argc, argv, &o);
 	log_init(argv[0], o.verbose);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,6 +394,21 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* give fd the group of the directory holding path; best effort */
+static void dir_group(const char *path, int fd)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat sd;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &sd) == 0 && fchown(fd, (uid_t)-1, sd.st_gid) < 0) {
+		/* not ours to change (another owner): root's group stays */
+	}
+}
+
 int stats_write_metrics(struct stats *st, bool up, char *err, size_t errlen)
 {
 	struct jbuf b;
@@ -413,14 +429,21 @@ int stats_write_metrics(struct stats *st, bool up, char *err, size_t errlen)
 		goto out;
 	}
 	/* the textfile collector reads *.prom only: PATH.tmp is never read half-written */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "metrics file %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	/* node_exporter runs as another user: readable whatever the umask */
-	if (fchmod(fd, 0644) < 0) {
+	/*
+	 * node_exporter runs as another user: the file takes the group of its
+	 * directory (chgrp the textfile directory to the collector's group),
+	 * mode 0640 whatever the umask, never world-readable: probe names and
+	 * rates say what is being watched.
+	 */
+	dir_group(st->metrics_file, fd);
+	if (fchmod(fd, 0640) < 0) {
+		/* the open's mode, masked by our umask (027), still holds */
 	}
 	ret = write_all(fd, b.p, b.len);
 	if (ret == 0 && close(fd) < 0)

@@ -367,7 +367,7 @@ static int group_lock(struct probe_group *g, char *err, size_t errlen)
 		return 0;	/* no writable /run: go without the lock */
 	snprintf(path, sizeof(path), LOCK_DIR "/%s.lock", g->name);
 	for (tries = 0; tries < 10; tries++) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 		if (fd < 0)
 			return 0;
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -822,7 +822,14 @@ START_TEST(test_stats)
 	ck_assert_int_eq(stats_write_metrics(st, true, err, sizeof(err)), 0);
 	ck_assert(!exists(tmp));
 	ck_assert_int_eq(stat(metrics, &sb), 0);
-	ck_assert_int_eq(sb.st_mode & 0777, 0644);
+	/* never world-readable; the directory's group reads it */
+	ck_assert_int_eq(sb.st_mode & 0777, 0640);
+	{
+		struct stat sd;
+
+		ck_assert_int_eq(stat(dir, &sd), 0);
+		ck_assert_uint_eq(sb.st_gid, sd.st_gid);
+	}
 
 	text = slurp(metrics);
 	check_metrics_format(text);
