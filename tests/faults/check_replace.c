@@ -7,13 +7,17 @@
  * must follow the path: "probe-rearmed" with the new offset, "probe-stale"
  * with the reason, and every call of every binary the probe is armed on is
  * counted, exactly.  A second uprobe on another file traces on through it
- * all.  Root and the real kernel; the probes live in the group
- * check_replace, which is empty again at the end.
+ * all.  Then, from a configuration file: a binary named through a symlink,
+ * upgraded by renaming a new symlink over the old one, a reload that keeps
+ * the re-armed probe, one that makes it anew, and the file the symlink
+ * names replaced in its own directory.  Root and the real kernel; the
+ * probes live in the group check_replace, which is empty again at the end.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +387,149 @@ START_TEST(test_replace)
 }
 END_TEST
 
+/* the probe through a symlink, from a configuration file, across reloads */
+#define CONF_FMT "[daemon]\ngroup = " GROUP "\n\n[uprobe rp]\nbinary = %s\n" \
+		 "function = tl_probe_target\nfetch = %s\n"
+
+/* a symlink at path to target, made elsewhere and renamed over it */
+static void relink(const char *target, const char *path)
+{
+	char tmp[PATH_MAX + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	unlink(tmp);
+	ck_assert_msg(symlink(target, tmp) == 0, "symlink %s: %s", tmp, strerror(errno));
+	ck_assert_msg(rename(tmp, path) == 0, "rename %s: %s", tmp, strerror(errno));
+}
+
+static size_t names_of(json_t *o, const char *key, const char *name)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i, n = 0;
+
+	json_array_foreach(a, i, v)
+		n += json_is_string(v) && !strcmp(json_string_value(v), name);
+	return n;
+}
+
+START_TEST(test_symlink_reload)
+{
+	char dir[] = "/tmp/check_replace.XXXXXX", store[64], link[64];
+	char v1path[PATH_MAX], v2path[PATH_MAX], conf[PATH_MAX];
+	const char *ev[4] = { "", "", "", "" };
+	char *v1, *v2;
+	size_t len1, len2, i;
+	pid_t pid[4];
+	struct timespec t0;
+	struct tlog l;
+	json_t *o, *st;
+
+	if (skip) {
+		printf("SKIP: %s\n", skip);
+		return;
+	}
+	ck_assert_uint_eq(group_probes(), 0);
+	atexit(stop_leftover);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(store, sizeof(store), "%s/store", dir);
+	ck_assert_int_eq(mkdir(store, 0755), 0);
+	snprintf(link, sizeof(link), "%s/bin", dir);
+	snprintf(v1path, sizeof(v1path), "%s/v1", store);
+	snprintf(v2path, sizeof(v2path), "%s/v2", store);
+	v1 = read_file(helper, &len1);
+	v2 = read_file(helper2, &len2);
+	install(v1path, v1, len1);
+	install(v2path, v2, len2);
+	relink("store/v1", link);
+
+	itest_conf_new(conf, sizeof(conf));
+	itest_conf_write(conf, CONF_FMT, link, "n=%di:s32");
+	{
+		const char *args[] = { "-c", conf, NULL };
+
+		ck_assert_msg(tld_start(&t, args) == 0, "tracelogd did not start: %s", tld_stderr(&t));
+	}
+
+	/* 1: the symlink now names the new build: its own directory says so */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	relink("store/v2", link);
+	wait_line("probe-rearmed", 1, "symlink renamed over", &t0);
+	pid[0] = run(link, "calls", CALLS);
+
+	/* 2: a reload that does not change the probe keeps it as it is */
+	ck_assert_int_eq(kill(t.pid, SIGHUP), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	wait_line("reloaded", 1, "reload, unchanged", &t0);
+	pid[1] = run(link, "calls", CALLS);
+
+	/* 3: one that changes it makes it anew, from the file the symlink names */
+	itest_conf_write(conf, CONF_FMT, link, "n=%di:s32 s=+0(%si):ustring");
+	ck_assert_int_eq(kill(t.pid, SIGHUP), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	wait_line("reloaded", 2, "reload, changed", &t0);
+	pid[2] = run(link, "calls", CALLS);
+
+	/* 4: the file itself replaced in its directory (the first build again) */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	install(v2path, v1, len1);
+	wait_line("probe-rearmed", 2, "target renamed over", &t0);
+	pid[3] = run(link, "calls", CALLS);
+
+	ck_assert_uint_eq(group_probes(), 1);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	ck_assert_uint_eq(group_probes(), 0);
+
+	tlog_read(&l, t.log);
+	ck_assert_uint_eq(l.bad, 0);
+	st = tlog_daemon(&l, "stopped");
+	ck_assert_msg(st != NULL, "no stopped line");
+	o = daemon_line(&l, "probe-rearmed", 1);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(jstr(o, "path"), link);
+	ck_assert_int_ne(jget_int(o, "old_offset"), jget_int(o, "new_offset"));
+	o = daemon_line(&l, "reloaded", 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(o, "changed")), 0);
+	o = daemon_line(&l, "reloaded", 2);
+	ck_assert_uint_eq(names_of(o, "recreated", "rp"), 1);
+	o = daemon_line(&l, "probe-rearmed", 2);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_ne(jget_int(o, "old_inode"), jget_int(o, "new_inode"));
+	ck_assert_int_ne(jget_int(o, "old_offset"), jget_int(o, "new_offset"));
+	ck_assert_ptr_null(daemon_line(&l, "probe-rearmed", 3));
+	ck_assert_ptr_null(daemon_line(&l, "probe-stale", 1));
+
+	for (i = 0; i < 4; i++) {
+		size_t n = events(&l, "rp", pid[i], &ev[i]);
+
+		printf("replace: symlink run %zu: %d calls, %zu events (%s)\n", i + 1, CALLS, n,
+		       ev[i]);
+	}
+	printf("replace: symlink: written %lld, lost total %lld\n", jget_int(st, "written"),
+	       jget_int(st, "lost.total"));
+	ck_assert_int_eq(jget_int(st, "written") + jget_int(st, "lost.total"), 4 * CALLS);
+	ck_assert_uint_eq(events(&l, "rp", 0, NULL), (size_t)jget_int(st, "written"));
+	ck_assert_int_eq(jget_int(st, "lost.total"), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(events(&l, "rp", pid[i], NULL), CALLS);
+	/* re-armed, kept by the reload, made anew under its own name, re-armed again */
+	ck_assert_str_eq(ev[0], GROUP "/rp__r");
+	ck_assert_str_eq(ev[1], GROUP "/rp__r");
+	ck_assert_str_eq(ev[2], GROUP "/rp");
+	ck_assert_str_eq(ev[3], GROUP "/rp__r");
+
+	tlog_free(&l);
+	tld_cleanup(&t);
+	itest_conf_remove(conf);
+	unlink(link);
+	unlink(v1path);
+	unlink(v2path);
+	rmdir(store);
+	rmdir(dir);
+	free(v1);
+	free(v2);
+}
+END_TEST
+
 int main(void)
 {
 	const char *dir = getenv("HELPERS");
@@ -402,6 +549,7 @@ int main(void)
 	}
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_replace);
+	tcase_add_test(tc, test_symlink_reload);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
