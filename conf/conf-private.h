@@ -158,20 +158,5 @@ void conf_format_duration(uint64_t ms, char *buf, size_t len);
  */
 const char *conf_value_path(const char *s);
 
-/*
- * conf_text_check - the bytes of a line: no NUL, no control character
- * but tab, valid UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF), no C1 control or bidirectional formatting character.
- * Returns 0, or -EINVAL with what and where in msg ("column 5: control
- * character 0x01").
- */
-int conf_text_check(const char *s, size_t len, char *msg, size_t msglen);
-
-/*
- * conf_value_filter - what an ftrace filter may not hold outside its
- * quoted strings: a ';' (the filter grammar has none; it would be a
- * second statement).  NULL, or why not (in msg).
- */
-const char *conf_value_filter(const char *s, char *msg, size_t msglen);
 
 #endif

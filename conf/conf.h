@@ -187,6 +187,24 @@ int conf_load_owner(const char *path, uid_t owner, struct conf **out,
 /* conf_free - free a configuration and its specs; NULL is ok. */
 void conf_free(struct conf *conf);
 
+/*
+ * The checks the file's values get, for the command line's own values.
+ *
+ * conf_text_check - the bytes of a line: no NUL, no control character
+ * but tab, valid UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF), no C1 control or bidirectional formatting character.
+ * Returns 0, or -EINVAL with what and where in msg ("column 5: control
+ * character 0x01").
+ */
+int conf_text_check(const char *s, size_t len, char *msg, size_t msglen);
+
+/*
+ * conf_value_filter - what an ftrace filter may not hold outside its
+ * quoted strings: a ';' (the filter grammar has none; it would be a
+ * second statement).  NULL, or why not (in msg).
+ */
+const char *conf_value_filter(const char *s, char *msg, size_t msglen);
+
 /* conf_probe_find - the probe named name, or NULL (owned by conf). */
 const struct conf_probe *conf_probe_find(const struct conf *conf, const char *name);
 

@@ -214,6 +214,21 @@ static const char *opt_name(const struct option *longopts, int c)
 	return buf;
 }
 
+/*
+ * A path of the command line may be relative, but it holds no control
+ * character (tab included), C1 control or bidirectional formatting
+ * character, nor bytes that are not UTF-8: the file's rule for text.
+ */
+static void path_text_check(const char *opt, const char *s)
+{
+	char msg[256];
+
+	if (conf_text_check(s, strlen(s), msg, sizeof(msg)) < 0)
+		fatalx(EXIT_USAGE, "%s: %s", opt, msg);
+	if (strchr(s, '\t'))
+		fatalx(EXIT_USAGE, "%s: a tab in a path", opt);
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RING = 256, OPT_WORKERS, OPT_QUEUE, OPT_OVERFLOW, OPT_VERSION, OPT_GROUP,
@@ -243,6 +258,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
+	char msg[512];
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -289,9 +305,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 				fatalx(EXIT_USAGE, "-f %s: a filter follows the -e or -p it applies to", optarg);
 			if (strchr(optarg, '\n'))
 				fatalx(EXIT_USAGE, "-f: a filter is one line");
+			/* what the file's filter key is refused for */
+			if (conf_text_check(optarg, strlen(optarg), msg, sizeof(msg)) < 0 ||
+			    conf_value_filter(optarg, msg, sizeof(msg)))
+				fatalx(EXIT_USAGE, "-f: %s", msg);
 			o->specs[o->nr_specs - 1].filter = optarg;
 			break;
 		case 'o':
+			path_text_check("-o", optarg);
 			o->output = optarg;
 			break;
 		case 'd': {
@@ -348,6 +369,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 				fatalx(EXIT_USAGE, "--stats-interval: at least 0.1 s (or 0: none)");
 			break;
 		case OPT_METRICS:
+			path_text_check("--metrics-file", optarg);
 			o->metrics_file = optarg;
 			break;
 		case 'v':
