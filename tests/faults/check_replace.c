@@ -3,7 +3,7 @@
  * check_replace.c - a uprobe's binary replaced on disk while tracelogd
  * traces it, the way a package upgrade does (a new file renamed over the
  * path), then replaced by a file without the symbol, deleted, restored and
- * rewritten in place.  The kernel's uprobe stays on the old inode; tracelogd
+ * rewritten in place, with and without the symbol.  The kernel's uprobe stays on the old inode; tracelogd
  * must follow the path: "probe-rearmed" with the new offset, "probe-stale"
  * with the reason, and every call of every binary the probe is armed on is
  * counted, exactly.  A second uprobe on another file traces on through it
@@ -211,7 +211,7 @@ START_TEST(test_replace)
 	char bin[PATH_MAX], other[PATH_MAX], dir[] = "/tmp/check_replace.XXXXXX";
 	char *spec_rp, *spec_other, *v1, *v2, *nosym, *p;
 	size_t len1, len2, len3, n_written, i;
-	pid_t pid1, pid2, pid3, pid4, pid5, opid[6];
+	pid_t pid1, pid2, pid3, pid4, pid5, pid6, pid7, opid[6];
 	ino_t ino1, ino2, ino4;
 	const char *event2 = "", *event4 = "";
 	struct timespec t0;
@@ -291,6 +291,17 @@ START_TEST(test_replace)
 	pid5 = run(bin, "calls", CALLS);
 	opid[5] = run(other, "sockaddr", OTHER);
 
+	/* 6: rewritten in place without the function: the probe's offset is other code now */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	overwrite(bin, nosym, len3);
+	wait_line("probe-stale", 3, "rewritten in place, no symbol", &t0);
+	pid6 = run(bin, "calls", CALLS);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	overwrite(bin, v1, len1);
+	ck_assert_uint_eq(inode_of(bin), ino4);
+	wait_line("probe-rearmed", 4, "rewritten in place again", &t0);
+	pid7 = run(bin, "calls", CALLS);
+
 	ck_assert_uint_eq(group_probes(), 2);
 	ck_assert_int_eq(tld_stop(&t), 0);
 	ck_assert_uint_eq(group_probes(), 0);
@@ -337,8 +348,21 @@ START_TEST(test_replace)
 	printf("replace: rearmed 3: inode %lld -> %lld, offset 0x%llx -> 0x%llx, event %s\n",
 	       jget_int(o, "old_inode"), jget_int(o, "new_inode"), jget_int(o, "old_offset"),
 	       jget_int(o, "new_offset"), jstr(o, "event"));
-	ck_assert_ptr_null(daemon_line(&l, "probe-rearmed", 4));
-	ck_assert_ptr_null(daemon_line(&l, "probe-stale", 3));
+	o = daemon_line(&l, "probe-stale", 3);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_msg(strstr(jstr(o, "reason"), "no function tl_probe_target"), "reason: %s",
+		      jstr(o, "reason"));
+	ck_assert_int_eq(jget_int(o, "inode"), (long long)ino4);
+	ck_assert(json_is_false(json_object_get(o, "traced")));
+	printf("replace: stale 3: %s\n", jstr(o, "reason"));
+	o = daemon_line(&l, "probe-rearmed", 4);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(jget_int(o, "new_inode"), (long long)ino4);
+	printf("replace: rearmed 4: inode %lld -> %lld, offset 0x%llx -> 0x%llx, event %s\n",
+	       jget_int(o, "old_inode"), jget_int(o, "new_inode"), jget_int(o, "old_offset"),
+	       jget_int(o, "new_offset"), jstr(o, "event"));
+	ck_assert_ptr_null(daemon_line(&l, "probe-rearmed", 5));
+	ck_assert_ptr_null(daemon_line(&l, "probe-stale", 4));
 
 	/* every call on a file the probe was armed on, and none on the one without it */
 	printf("replace: run 1 (first file): %d calls, %zu events\n", CALLS,
@@ -351,6 +375,10 @@ START_TEST(test_replace)
 	       events(&l, "rp", pid4, &event4));
 	printf("replace: run 5 (rewritten in place): %d calls, %zu events\n", CALLS,
 	       events(&l, "rp", pid5, NULL));
+	printf("replace: run 6 (in place, no symbol): %d calls, %zu events\n", CALLS,
+	       events(&l, "rp", pid6, NULL));
+	printf("replace: run 7 (in place, back): %d calls, %zu events\n", CALLS,
+	       events(&l, "rp", pid7, NULL));
 	printf("replace: other probe: %d calls, %zu events\n", 6 * OTHER,
 	       events(&l, "other", 0, NULL));
 	printf("replace: written %zu, lost ring %lld queue %lld sink %lld total %lld\n", n_written,
@@ -358,7 +386,7 @@ START_TEST(test_replace)
 	       jget_int(st, "lost.total"));
 
 	/* exact accounting: emitted by the kernel = written + lost */
-	ck_assert_int_eq((long long)n_written + jget_int(st, "lost.total"), 4 * CALLS + 6 * OTHER);
+	ck_assert_int_eq((long long)n_written + jget_int(st, "lost.total"), 5 * CALLS + 6 * OTHER);
 	ck_assert_uint_eq(events(&l, "rp", 0, NULL) + events(&l, "other", 0, NULL), n_written);
 	ck_assert_uint_eq(tlog_lost(&l), (unsigned long long)jget_int(st, "lost.total"));
 	/* a few pages per run in a ring of 256 pages per CPU: nothing can be lost */
@@ -368,6 +396,8 @@ START_TEST(test_replace)
 	ck_assert_uint_eq(events(&l, "rp", pid3, NULL), 0);
 	ck_assert_uint_eq(events(&l, "rp", pid4, NULL), CALLS);
 	ck_assert_uint_eq(events(&l, "rp", pid5, NULL), CALLS);
+	ck_assert_uint_eq(events(&l, "rp", pid6, NULL), 0);
+	ck_assert_uint_eq(events(&l, "rp", pid7, NULL), CALLS);
 	for (i = 0; i < 6; i++)
 		ck_assert_uint_eq(events(&l, "other", opid[i], NULL), OTHER);
 	/* the re-armed probe fires under its other tracefs name, then the first again */
