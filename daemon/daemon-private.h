@@ -29,7 +29,6 @@
 struct dprobe_file {
 	bool known;			/* armed_* were taken */
 	bool gone;			/* the path names nothing (said once) */
-	bool said;			/* probe-stale said for the file seen */
 	uint64_t due;			/* CLOCK_MONOTONIC ns of the next check, 0: none */
 	uint64_t first;			/* the first event the check waits for */
 	dev_t armed_dev;		/* the file the kernel's probe is on */

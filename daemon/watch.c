@@ -560,7 +560,6 @@ static void check(struct daemon *d, struct dprobe *dp)
 
 		if (!f->gone) {
 			f->gone = true;
-			f->said = false;
 			snprintf(err, sizeof(err), "%s:%s: %s: %s", probe_kind_name(dprobe_spec(dp)->kind),
 				 dp->name, path, e == ENOENT || e == ENOTDIR ? "the file is gone" :
 				 strerror(e));
