@@ -474,6 +474,15 @@ int daemon_run(struct conf *conf, const struct daemon_opts *o)
 		log_warnx("%s", err);
 		goto out;
 	}
+	/* an earlier instance died in the middle of a line: the sink cut it */
+	jlog_stats_get(d->jl, &js);
+	if (js.tail_cut) {
+		snprintf(extra, sizeof(extra), ",\"torn_bytes\":%llu",
+			 (unsigned long long)js.tail_cut);
+		jlog_write_daemon(d->jl, "log-repaired", extra);
+		log_info("log %s: cut the last %llu bytes, a line torn by an earlier instance",
+			 cd->log, (unsigned long long)js.tail_cut);
+	}
 	{
 		struct handler_opts ho = {
 			.jlog = d->jl,

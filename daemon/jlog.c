@@ -969,6 +969,7 @@ void jlog_stats_get(struct jlog *jl, struct jlog_stats *st)
 	st->rotations = ss.rotations;
 	st->reopens = ss.reopens;
 	st->torn = ss.torn;
+	st->tail_cut = ss.tail_cut;
 	st->file_bytes = ss.bytes;
 	st->error = sink_health(jl->sink, &op, NULL);
 	st->up = sink_is_up(jl->sink);

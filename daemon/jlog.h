@@ -25,6 +25,7 @@ struct jlog_stats {
 	uint64_t rotations;		/* files rotated away */
 	uint64_t reopens;		/* jlog_reopen(), and reopens after a deletion */
 	uint64_t torn;			/* cut lines left in a pipe (a file has none) */
+	uint64_t tail_cut;		/* bytes of a torn last line cut at open */
 	uint64_t file_bytes;		/* in the current file */
 	int error;			/* the sink's failure (errno), 0: it writes */
 	bool up;			/* a file is open */

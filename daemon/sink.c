@@ -9,6 +9,15 @@
  * lock), so the cut line is removed with ftruncate() to that offset minus
  * the cut bytes: measured at the failure, not from a size we track, which
  * logrotate's copytruncate would have made wrong.
+ *
+ * A line can also be torn by the death of the writer: kill -9 (or a crash
+ * of the machine) in the middle of a write(2) leaves the front of a line
+ * at the end of the file, without its newline.  Appending after it would
+ * glue our first line to it and make one invalid line that stops jq.  So
+ * sink_open() cuts a file's unterminated tail back to its last newline
+ * when that tail is the front of one of our lines, and reports the bytes
+ * it cut (sink_stats.tail_cut) for the daemon to say in a line of its
+ * own; a tail that is not ours is kept and ended with a newline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +42,15 @@ struct sink {
 	enum sink_op op;
 	uint64_t failures;
 	uint64_t rotations, reopens, torn_count;
+	uint64_t tail_cut;	/* bytes of a torn last line cut at open */
 };
+
+/*
+ * The longest tail looked at for a newline.  A torn line is the front of
+ * one of our lines, far shorter (a record is at most 64 KiB, escaped at
+ * most six times); a longer tail is not ours to cut.
+ */
+#define TAIL_MAX	(4u << 20)
 
 const char *sink_op_name(enum sink_op op)
 {
@@ -99,8 +116,67 @@ static void attach(struct sink *s, int fd)
 	s->size = s->regular ? (uint64_t)st.st_size : 0;
 }
 
+/*
+ * A regular file that does not end in a newline: when its tail (after
+ * the last newline, at most TAIL_MAX bytes) is the front of one of our
+ * lines ({"type":"...), cut it off; any other tail is not ours to remove
+ * and gets a newline, so that our lines stay lines.  Returns the bytes
+ * cut (0: none) or -errno.
+ */
+static int64_t cut_torn_tail(int fd, const char *path)
+{
+	static const char head[] = "{\"type\":\"";
+	char buf[4096];
+	struct stat st, rst;
+	off_t end, pos;
+	ssize_t n = 0, i = -1;
+	int64_t ret = 0;
+	size_t cmp;
+	int rfd;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		return 0;
+	/* fd is write-only: read through a second open of the same file */
+	rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (rfd < 0)
+		return 0;	/* unreadable: appended to as it is */
+	if (fstat(rfd, &rst) < 0 || rst.st_dev != st.st_dev || rst.st_ino != st.st_ino)
+		goto out;	/* replaced in between: the next open sees it */
+	end = st.st_size;
+	if (pread(rfd, buf, 1, end - 1) != 1 || buf[0] == '\n')
+		goto out;
+	for (pos = end; pos > 0 && end - pos < (off_t)TAIL_MAX; pos -= n) {
+		n = pos < (off_t)sizeof(buf) ? (ssize_t)pos : (ssize_t)sizeof(buf);
+		if (pread(rfd, buf, (size_t)n, pos - n) != n) {
+			ret = -EIO;
+			goto out;
+		}
+		for (i = n - 1; i >= 0; i--)
+			if (buf[i] == '\n')
+				break;
+		if (i >= 0) {
+			pos -= n - i - 1;	/* just after the newline */
+			break;
+		}
+	}
+	cmp = end - pos < (off_t)sizeof(head) - 1 ? (size_t)(end - pos) : sizeof(head) - 1;
+	if ((pos == 0 || i >= 0) && pread(rfd, buf, cmp, pos) == (ssize_t)cmp &&
+	    !memcmp(buf, head, cmp)) {
+		ret = ftruncate(fd, pos) < 0 ? -errno : (int64_t)(end - pos);
+		goto out;
+	}
+	if (write(fd, "\n", 1) != 1)
+		ret = -errno;
+out:
+	close(rfd);
+	return ret;
+}
+
 struct sink *sink_open(const char *path, const struct sink_opts *o, char *err, size_t errlen)
 {
+	int64_t cut;
 	struct sink *s = calloc(1, sizeof(*s));
 	int fd;
 
@@ -130,6 +206,17 @@ struct sink *sink_open(const char *path, const struct sink_opts *o, char *err, s
 		errno = -fd;
 		return NULL;
 	}
+	cut = cut_torn_tail(fd, path);
+	if (cut < 0) {
+		snprintf(err, errlen, "cannot open the log %s: its torn last line: %s", path,
+			 strerror((int)-cut));
+		close(fd);
+		free(s->path);
+		free(s);
+		errno = (int)-cut;
+		return NULL;
+	}
+	s->tail_cut = (uint64_t)cut;
 	s->own_fd = true;
 	attach(s, fd);
 	return s;
@@ -375,4 +462,5 @@ void sink_stats_get(const struct sink *s, struct sink_stats *st)
 	st->rotations = s->rotations;
 	st->reopens = s->reopens;
 	st->torn = s->torn_count;
+	st->tail_cut = s->tail_cut;
 }

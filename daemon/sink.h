@@ -39,7 +39,10 @@ const char *sink_op_name(enum sink_op op);
  * sink_open - a sink appending to path ("-": standard output, never
  * rotated nor reopened).  A file is opened O_WRONLY|O_APPEND|O_CLOEXEC;
  * one it creates gets mode 0640 whatever the umask (fchmod).  o may be
- * NULL (no rotation).  Returns the sink (free with sink_close()), or NULL
+ * NULL (no rotation).  A file whose last line has no newline (its writer
+ * died in the middle of a write) is cut back to its last newline first,
+ * so that appended lines are never glued to a torn one; the bytes cut are
+ * sink_stats.tail_cut.  Returns the sink (free with sink_close()), or NULL
  * with errno and a message in err.
  */
 struct sink *sink_open(const char *path, const struct sink_opts *o, char *err, size_t errlen);
@@ -98,6 +101,7 @@ struct sink_stats {
 	uint64_t rotations;
 	uint64_t reopens;	/* sink_reopen() and reopens after deletion */
 	uint64_t torn;		/* cut lines a pipe kept (a file's are truncated) */
+	uint64_t tail_cut;	/* bytes of a torn last line cut by sink_open() */
 };
 
 void sink_stats_get(const struct sink *s, struct sink_stats *st);
