@@ -435,6 +435,9 @@ int daemon_run(struct conf *conf, const struct daemon_opts *o)
 		log_warnx("%s", err);
 		goto out;
 	}
+	/* the mount is this process's doing (and its namespace's): say it once */
+	if (engine_tracefs_mounted())
+		log_info("tracefs was not mounted: mounted it on %s", engine_tracefs_dir(err, sizeof(err)));
 
 	/* everything that can be refused is checked before tracefs is changed */
 	prep = calloc(conf->nr_probes + 1, sizeof(*prep));

@@ -172,6 +172,8 @@ static const char *tracefs_usable(const char *dir, char *err, size_t errlen)
 	return NULL;
 }
 
+static bool tracefs_mounted_here;	/* engine_tracefs_dir() mounted it */
+
 const char *engine_tracefs_dir(char *err, size_t errlen)
 {
 	const char *dir = tracefs_mounted();
@@ -181,12 +183,19 @@ const char *engine_tracefs_dir(char *err, size_t errlen)
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0) {
 		int saved = errno;
 
+		/*
+		 * EPERM without CAP_SYS_ADMIN (the systemd unit grants only
+		 * CAP_PERFMON and filters mount(2)): the operator mounts it.
+		 */
 		engine_seterr(err, errlen,
-		       "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
+		       "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s; "
+		       "mount it with: mount -t tracefs nodev /sys/kernel/tracing "
+		       "(under systemd: systemctl start sys-kernel-tracing.mount)",
 		       strerror(saved));
 		errno = saved;
 		return NULL;
 	}
+	tracefs_mounted_here = true;
 	dir = tracefs_mounted();
 	if (!dir) {
 		engine_seterr(err, errlen, "tracefs was mounted but does not show in /proc/mounts");
@@ -194,6 +203,11 @@ const char *engine_tracefs_dir(char *err, size_t errlen)
 		return NULL;
 	}
 	return tracefs_usable(dir, err, errlen);
+}
+
+bool engine_tracefs_mounted(void)
+{
+	return tracefs_mounted_here;
 }
 
 /* ------------------------------------------------------------------ */

@@ -32,6 +32,12 @@ struct engine_field;
  */
 const char *engine_tracefs_dir(char *err, size_t errlen);
 
+/*
+ * engine_tracefs_mounted - true when engine_tracefs_dir() found tracefs
+ * mounted nowhere and mounted it itself (the caller says so once).
+ */
+bool engine_tracefs_mounted(void);
+
 /* ------------------------------------------------------------------ */
 /* Events and their compiled fields                                    */
 
