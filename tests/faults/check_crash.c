@@ -723,8 +723,10 @@ START_TEST(test_kill9)
 	written = jget_int(st, "written");
 	total = jget_int(st, "lost.total");
 	emitted = jget_int(st, "emitted");
-	printf("kill -9: %u kills, %u starts, %u leftover probes removed, %u stale lock files, "
-	       "%u torn lines cut\n", KILLS, c.starts, c.removed, c.stale_locks, c.repaired);
+	/* counted at the starts that were watched to their "started" line */
+	printf("kill -9: %u kills; %u starts watched: they removed %u leftover probes, passed %u "
+	       "stale lock files, cut %u torn lines\n", KILLS, c.starts, c.removed, c.stale_locks,
+	       c.repaired);
 	printf("kill -9: last run: %d getppid + %d helper calls = %d events emitted; "
 	       "written %lld (ppid %zu, target %zu, target_ret %zu, other %zu), lost %llu "
 	       "(ring %lld, queue %lld, invalid %lld, sink %lld), stopped says emitted %lld\n",
