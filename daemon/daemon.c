@@ -122,6 +122,45 @@ static void on_loss(const struct engine_loss *loss, void *arg)
 	handler_ctx_on_loss(loss, d->hc);
 }
 
+/*
+ * A CPU went offline or came back (engine.h, on_cpu): a daemon line, so
+ * that a reader of the log knows which stretch of which CPU was traced.
+ * The CPU's "lost" lines, if any, come before its cpu-offline line.
+ */
+static void on_cpu(const struct engine_cpu_change *ch, void *arg)
+{
+	struct daemon *d = arg;
+	char extra[128];
+	struct jbuf b;
+
+	switch (ch->state) {
+	case ENGINE_CPU_OFFLINE:
+		snprintf(extra, sizeof(extra), ",\"cpu\":%d,\"drained\":%llu", ch->cpu,
+			 (unsigned long long)ch->drained);
+		jlog_write_daemon(d->jl, "cpu-offline", extra);
+		log_info("cpu %d went offline: %llu records read from its ring, its events closed",
+			 ch->cpu, (unsigned long long)ch->drained);
+		break;
+	case ENGINE_CPU_ONLINE:
+		snprintf(extra, sizeof(extra), ",\"cpu\":%d", ch->cpu);
+		jlog_write_daemon(d->jl, "cpu-online", extra);
+		log_info("cpu %d is online: its events are open again", ch->cpu);
+		break;
+	case ENGINE_CPU_FAILED:
+		log_warnx("cpu %d is online but cannot be traced: %s (trying again every second while it is online)",
+			  ch->cpu, ch->message);
+		if (jbuf_init(&b, 128) < 0)
+			break;
+		snprintf(extra, sizeof(extra), ",\"cpu\":%d,\"error\":", ch->cpu);
+		json_put_raw(&b, extra, strlen(extra));
+		json_put_str(&b, ch->message, strlen(ch->message));
+		if (json_put_raw(&b, "", 1) == 0)	/* the terminating NUL */
+			jlog_write_daemon(d->jl, "cpu-untraced", b.p);
+		jbuf_free(&b);
+		break;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* systemd: status and watchdog                                        */
 
@@ -506,6 +545,7 @@ int daemon_run(struct conf *conf, const struct daemon_opts *o)
 	eo.on_loss = on_loss;
 	eo.on_idle = on_idle;
 	eo.on_started = on_started;
+	eo.on_cpu = on_cpu;
 	eo.arg = d;
 	d->e = engine_new(&eo, err, sizeof(err));
 	if (!d->e) {

@@ -17,6 +17,19 @@
  * rename before it was written earlier still, so it is in the side-band
  * drain: the name of the task at the event's time is known when the sample
  * is copied out.
+ *
+ * CPU hotplug (Linux 6.18, measured): when a CPU goes offline the kernel
+ * takes every per-CPU perf event off it for good.  The fds stay open and
+ * read() works, nothing says POLLHUP and no record tells it; the rings stay
+ * mapped and what they hold is still there to read; PERF_EVENT_IOC_ENABLE
+ * succeeds and changes nothing, also once the CPU is back; perf_event_open
+ * on an offline CPU fails with ENODEV.  The one sign on the events is that
+ * the owner's time enabled stops.  So the reader looks, every timeout_ms,
+ * at /sys/devices/system/cpu/online and at each owner's time enabled (an
+ * offline and online between two looks leaves the CPU online with its
+ * events dead); a CPU gone is drained, its unreported losses read from its
+ * fds (PERF_FORMAT_LOST), and closed; a CPU online and untraced gets a new
+ * set of fds and rings.  There is one slot per possible CPU.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -52,9 +65,20 @@
 #define KICK_EVERY	256		/* records between consumer wake-ups */
 #define COMM_LINGER_NS	(5ULL * 1000000000ULL)	/* names kept after exit */
 #define NR_STAGES	4
+#define CPU_RETRY_NS	1000000000ULL	/* a CPU that could not be reopened */
 
 struct engine_cpu {
 	int cpu;
+	/*
+	 * Whether the fds and rings below exist.  Once the reader runs it is
+	 * written by the reader only, under cpus_lock; other threads read it
+	 * under that lock.
+	 */
+	bool open;
+	bool failed;			/* a reopen failed and was told */
+	uint64_t retry_ns;		/* reader: not reopened before, CLOCK_MONOTONIC */
+	uint64_t enabled_ns;		/* the owner's time enabled at the last look */
+	uint64_t lost_base;		/* lost[RING] when these fds were opened */
 	int owner_fd;			/* dummy owning the sample ring */
 	int side_fd;			/* dummy owning the side-band ring */
 	struct engine_ring ring;
@@ -65,7 +89,7 @@ struct engine_cpu {
 	int *fds;			/* one per event, -1 when not open */
 	bool *solo;			/* fds[i] is outside the group (opened by a reload) */
 	size_t nr_fds;
-	uint64_t closed_lost;		/* PERF_FORMAT_LOST of fds closed while running */
+	uint64_t closed_lost;		/* PERF_FORMAT_LOST of this set's fds closed while running */
 };
 
 struct engine_worker {
@@ -90,8 +114,19 @@ struct engine {
 	struct engine_event **by_id;
 	unsigned max_id;
 
-	struct engine_cpu *cpus;
+	struct engine_cpu *cpus;	/* one per possible CPU */
 	unsigned nr_cpus;
+	/*
+	 * Held by the reader while it closes or opens a CPU's set, and by the
+	 * other threads while they use the fds of the CPUs: the reader only
+	 * tries it, and looks again at its next sweep when it is taken (a
+	 * reload holds it while it waits for sweeps).
+	 */
+	pthread_mutex_t cpus_lock;
+	bool hotplug_off;		/* under cpus_lock: stopping, the owners are disabled */
+	uint64_t hotplug_next;		/* reader: the next look at the CPUs, CLOCK_MONOTONIC ns */
+	uint64_t cpu_offline;		/* atomics, for stats */
+	uint64_t cpu_online;
 	struct engine_worker *workers;
 	size_t page_size;
 
@@ -256,7 +291,10 @@ struct engine *engine_new(const struct engine_opts *opts, char *err, size_t errl
 		return NULL;
 	}
 	e->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_init(&e->cpus_lock, NULL);
 	if (comm_table_init(&e->comm) < 0) {
+		pthread_mutex_destroy(&e->cpus_lock);
+		free(e->by_id);
 		free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -294,14 +332,19 @@ struct engine_event *engine_event_add(struct engine *e, const char *system,
 		errno = ERANGE;
 		return NULL;
 	}
+	/* the reader walks the events when a CPU comes online */
+	pthread_mutex_lock(&e->cpus_lock);
 	evs = realloc(e->events, (e->nr_events + 1) * sizeof(*evs));
-	if (!evs)
+	if (!evs) {
+		pthread_mutex_unlock(&e->cpus_lock);
 		goto nomem;
+	}
 	e->events = evs;
 	ev->index = e->nr_events;
 	ev->state = EVENT_NEW;
 	e->events[e->nr_events++] = ev;
 	ev->engine = e;
+	pthread_mutex_unlock(&e->cpus_lock);
 	return ev;
 nomem:
 	engine_event_free(ev);
@@ -515,46 +558,64 @@ static void reader_on_side_ring(const struct perf_event_header *hdr, void *arg)
 	__atomic_store_n(&e->comm_records, e->comm_records + 1, __ATOMIC_RELAXED);
 }
 
-/* one pass over every ring; returns the records read */
-static uint64_t reader_sweep(struct engine *e)
+static void kick_workers(struct engine *e)
 {
-	uint64_t n = 0;
-	unsigned i, s;
+	unsigned i;
 
-	for (i = 0; i < e->nr_cpus; i++)
-		e->cpus[i].head = engine_ring_head(&e->cpus[i].ring);
-	for (i = 0; i < e->nr_cpus; i++) {
-		struct ring_ctx x = { e, &e->cpus[i] };
-
-		engine_ring_read(&e->cpus[i].side, engine_ring_head(&e->cpus[i].side),
-				 reader_on_side_ring, &x);
-	}
-	for (i = 0; i < e->nr_cpus; i++) {
-		struct ring_ctx x = { e, &e->cpus[i] };
-
-		n += engine_ring_read(&e->cpus[i].ring, e->cpus[i].head,
-				      reader_on_sample_ring, &x);
-	}
 	for (i = 0; i < e->opts.workers; i++) {
 		e->workers[i].pending = 0;
 		engine_queue_kick(&e->workers[i].q);
 	}
-	for (i = 0; i < e->nr_cpus; i++) {
-		struct engine_cpu *c = &e->cpus[i];
+}
 
-		for (s = 0; s < NR_STAGES; s++) {
-			struct engine_loss l;
+/* on_loss for what c lost since it was last told (reader) */
+static void report_losses(struct engine *e, struct engine_cpu *c)
+{
+	unsigned s;
 
-			if (c->lost[s] == c->reported[s])
-				continue;
-			l.stage = (enum engine_stage)s;
-			l.cpu = c->cpu;
-			l.count = c->lost[s] - c->reported[s];
-			c->reported[s] = c->lost[s];
-			if (e->opts.on_loss)
-				e->opts.on_loss(&l, e->opts.arg);
-		}
+	for (s = 0; s < NR_STAGES; s++) {
+		struct engine_loss l;
+
+		if (c->lost[s] == c->reported[s])
+			continue;
+		l.stage = (enum engine_stage)s;
+		l.cpu = c->cpu;
+		l.count = c->lost[s] - c->reported[s];
+		c->reported[s] = c->lost[s];
+		if (e->opts.on_loss)
+			e->opts.on_loss(&l, e->opts.arg);
 	}
+}
+
+static void reader_hotplug(struct engine *e);
+
+/* one pass over every ring; returns the records read */
+static uint64_t reader_sweep(struct engine *e)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < e->nr_cpus; i++)
+		if (e->cpus[i].open)
+			e->cpus[i].head = engine_ring_head(&e->cpus[i].ring);
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct ring_ctx x = { e, &e->cpus[i] };
+
+		if (e->cpus[i].open)
+			engine_ring_read(&e->cpus[i].side, engine_ring_head(&e->cpus[i].side),
+					 reader_on_side_ring, &x);
+	}
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct ring_ctx x = { e, &e->cpus[i] };
+
+		if (e->cpus[i].open)
+			n += engine_ring_read(&e->cpus[i].ring, e->cpus[i].head,
+					      reader_on_sample_ring, &x);
+	}
+	kick_workers(e);
+	for (i = 0; i < e->nr_cpus; i++)
+		report_losses(e, &e->cpus[i]);
+	reader_hotplug(e);
 	if (e->last_time > e->last_expire + COMM_LINGER_NS) {
 		comm_table_expire(&e->comm, e->last_time - COMM_LINGER_NS);
 		e->last_expire = e->last_time;
@@ -658,13 +719,17 @@ static int perf_open(struct perf_event_attr *attr, int cpu, int group)
 	return (int)syscall(SYS_perf_event_open, attr, -1, cpu, group, PERF_FLAG_FD_CLOEXEC);
 }
 
-static int online_cpus(int **list)
+#define CPU_ONLINE	"/sys/devices/system/cpu/online"
+#define CPU_POSSIBLE	"/sys/devices/system/cpu/possible"
+
+/* the CPUs of a sysfs cpu list ("0-3,6"): *list to be freed, or -errno */
+static int cpu_list(const char *path, int **list)
 {
 	char buf[4096];
 	int *cpus = NULL, n = 0;
 	ssize_t len;
 	char *p;
-	int fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -760,27 +825,33 @@ static const char *open_error(int err)
 	}
 }
 
-static int raise_nofile(struct engine *e, char *err, size_t errlen)
+/*
+ * The online CPUs' descriptors are needed; those of the CPUs that may come
+ * online later are asked for, and a CPU that finds none is told (on_cpu
+ * FAILED) when it comes.
+ */
+static int raise_nofile(struct engine *e, unsigned online, char *err, size_t errlen)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)e->nr_cpus * (e->nr_events + 2) + 64;
+	rlim_t need = (rlim_t)online * (e->nr_events + 2) + 64;
+	rlim_t want = (rlim_t)e->nr_cpus * (e->nr_events + 2) + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 0;
-	if (rl.rlim_cur >= need)
+	if (rl.rlim_cur >= want)
 		return 0;
-	if (rl.rlim_max < need) {
-		rl.rlim_max = need;
-		rl.rlim_cur = need;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-			getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_max < want) {
+		struct rlimit up = { want, want };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return 0;
+		if (rl.rlim_max < need) {
 			engine_seterr(err, errlen,
 			       "%zu events on %u CPUs need %llu file descriptors but the limit is %llu (raise LimitNOFILE or ulimit -n)",
-			       e->nr_events, e->nr_cpus, (unsigned long long)need,
+			       e->nr_events, online, (unsigned long long)need,
 			       (unsigned long long)rl.rlim_max);
 			return -EMFILE;
 		}
-		return 0;
 	}
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
@@ -835,9 +906,13 @@ static int cpu_fds_grow(struct engine *e, struct engine_cpu *c)
 	return 0;
 }
 
-/* one tracepoint on one CPU, into the CPU's ring, in its owner's group */
+/*
+ * One tracepoint on one CPU, into the CPU's ring: in its owner's group when
+ * the owner is not enabled yet, alone and enabled when it is (live: a
+ * reload).
+ */
 static int open_event_on_cpu(struct engine *e, struct engine_cpu *c,
-			     struct engine_event *ev, char *err, size_t errlen)
+			     struct engine_event *ev, bool live, char *err, size_t errlen)
 {
 	struct perf_event_attr a;
 	int fd, ret, group;
@@ -865,15 +940,22 @@ static int open_event_on_cpu(struct engine *e, struct engine_cpu *c,
 	 * added to an enabled group counted nothing here, even once enabled.
 	 * It starts disabled and is enabled once redirected and filtered.
 	 */
-	if (e->running)
+	if (live)
 		a.disabled = 1;
-	group = e->running ? -1 : c->owner_fd;
+	group = live ? -1 : c->owner_fd;
 	fd = perf_open(&a, c->cpu, group);
 	if (fd < 0 && errno == EINVAL && e->has_format_lost) {
 		e->has_format_lost = false;
 		a.read_format = 0;
 		fd = perf_open(&a, c->cpu, group);
 	}
+	/*
+	 * The CPU went offline and the reader has not seen it yet: its other
+	 * events are dead too, and the reader closes the lot, then opens
+	 * this one with them when the CPU is back.
+	 */
+	if (fd < 0 && errno == ENODEV && live)
+		return 0;
 	if (fd < 0) {
 		ret = -errno;
 		engine_seterr(err, errlen, "perf_event_open %s (cpu %d): %s",
@@ -894,7 +976,7 @@ static int open_event_on_cpu(struct engine *e, struct engine_cpu *c,
 			      ev->fullname, ev->filter, strerror(errno));
 		return ret;
 	}
-	if (e->running && ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+	if (live && ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
 		ret = -errno;
 		engine_seterr(err, errlen, "%s: enabling on cpu %d: %s",
 			      ev->fullname, c->cpu, strerror(errno));
@@ -917,6 +999,8 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 	a.sample_type = e->sample_type;
 	a.watermark = 1;
 	a.wakeup_watermark = (uint32_t)((size_t)e->opts.ring_pages * e->page_size / 4);
+	/* its time enabled stops when the CPU's events are taken off (hotplug) */
+	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED;
 	c->owner_fd = perf_open(&a, c->cpu, -1);
 	if (c->owner_fd < 0) {
 		ret = -errno;
@@ -956,10 +1040,11 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 	ret = cpu_fds_grow(e, c);
 	if (ret < 0)
 		return ret;
+	/* NEW: added by a reload that has not opened it yet */
 	for (i = 0; i < e->nr_events; i++) {
-		if (e->events[i]->state == EVENT_CLOSED)
+		if (e->events[i]->state != EVENT_OPEN)
 			continue;
-		ret = open_event_on_cpu(e, c, e->events[i], err, errlen);
+		ret = open_event_on_cpu(e, c, e->events[i], false, err, errlen);
 		if (ret < 0)
 			return ret;
 	}
@@ -983,7 +1068,10 @@ static void close_cpu(struct engine *e, struct engine_cpu *c)
 	 * development VM, so 720 syscall tracepoints take 25 s to close, from
 	 * one thread or many alike (measured).
 	 */
-	(void)e;
+	if (e->epfd >= 0 && c->owner_fd >= 0) {
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->owner_fd, NULL);
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->side_fd, NULL);
+	}
 	if (c->fds) {
 		for (i = 0; i < c->nr_fds; i++)
 			if (c->fds[i] >= 0)
@@ -1001,6 +1089,7 @@ static void close_cpu(struct engine *e, struct engine_cpu *c)
 	if (c->side_fd >= 0)
 		close(c->side_fd);
 	c->owner_fd = c->side_fd = -1;
+	__atomic_store_n(&c->open, false, __ATOMIC_RELAXED);
 }
 
 static void close_all(struct engine *e)
@@ -1038,6 +1127,180 @@ static void enable_all(struct engine *e, unsigned long req)
 	}
 }
 
+/*
+ * The samples c's current fds lost (PERF_FORMAT_LOST) beyond what its
+ * ring's LOST records told: the kernel writes a LOST record only with the
+ * next record that fits, which never comes once the events stop.  Added to
+ * its ring losses, and each fd's share to its event's.
+ */
+static void cpu_pending_lost(struct engine *e, struct engine_cpu *c)
+{
+	uint64_t total = c->closed_lost;
+	uint64_t told = c->lost[ENGINE_STAGE_RING] - c->lost_base;
+	size_t j;
+
+	if (!e->has_format_lost)
+		return;
+	for (j = 0; c->fds && j < c->nr_fds; j++) {
+		uint64_t v[2];
+
+		if (c->fds[j] < 0 || read(c->fds[j], v, sizeof(v)) != (ssize_t)sizeof(v))
+			continue;
+		total += v[1];
+		e->events[j]->lost += v[1];
+	}
+	if (total > told)
+		lost_add(c, ENGINE_STAGE_RING, total - told);
+}
+
+/* ------------------------------------------------------------------ */
+/* CPU hotplug: the reader's look at the CPUs (see the top of the file) */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Whether c's events still count: its owner's time enabled moved since the
+ * last look (the read runs on that CPU, by IPI, while the owner is on it).
+ */
+static bool cpu_alive(struct engine_cpu *c)
+{
+	uint64_t v[2];	/* value, time enabled */
+
+	if (read(c->owner_fd, v, sizeof(v)) != (ssize_t)sizeof(v))
+		return true;	/* cannot tell: the online list still can */
+	if (v[1] == c->enabled_ns)
+		return false;
+	c->enabled_ns = v[1];
+	return true;
+}
+
+static void tell_cpu(struct engine *e, const struct engine_cpu_change *ch)
+{
+	if (e->opts.on_cpu)
+		e->opts.on_cpu(ch, e->opts.arg);
+}
+
+/*
+ * c went offline: read what its rings hold, count what its events lost,
+ * close them.  Its events are dead, save those a reload opened after an
+ * offline and online between two looks (alone, into the old ring): every
+ * one is disabled first (a dead one takes it as a no-op), and the rings
+ * read until two passes a millisecond apart find nothing, as at the end.
+ */
+static void cpu_gone(struct engine *e, struct engine_cpu *c)
+{
+	struct engine_cpu_change ch = {
+		.cpu = c->cpu, .state = ENGINE_CPU_OFFLINE, .message = "",
+	};
+	struct ring_ctx x = { e, c };
+	size_t j;
+
+	ioctl(c->side_fd, PERF_EVENT_IOC_DISABLE, 0);
+	ioctl(c->owner_fd, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+	for (j = 0; c->fds && j < c->nr_fds; j++)
+		if (c->fds[j] >= 0 && c->solo[j])
+			ioctl(c->fds[j], PERF_EVENT_IOC_DISABLE, 0);
+	for (int quiet = 0; quiet < 2;) {
+		struct timespec ms = { 0, 1000000 };
+		uint64_t n;
+
+		engine_ring_read(&c->side, engine_ring_head(&c->side), reader_on_side_ring, &x);
+		n = engine_ring_read(&c->ring, engine_ring_head(&c->ring), reader_on_sample_ring, &x);
+		ch.drained += n;
+		quiet = n ? 0 : quiet + 1;
+		nanosleep(&ms, NULL);
+	}
+	kick_workers(e);
+	cpu_pending_lost(e, c);
+	report_losses(e, c);
+	close_cpu(e, c);
+	__atomic_add_fetch(&e->cpu_offline, 1, __ATOMIC_RELAXED);
+	tell_cpu(e, &ch);
+}
+
+/* c is online and untraced: a new set of fds and rings, enabled */
+static void cpu_back(struct engine *e, struct engine_cpu *c)
+{
+	struct engine_cpu_change ch = {
+		.cpu = c->cpu, .state = ENGINE_CPU_ONLINE, .message = "",
+	};
+	char msg[512] = "";
+	int ret;
+
+	/* the losses of the new set are told against its own LOST records */
+	c->lost_base = c->lost[ENGINE_STAGE_RING];
+	c->closed_lost = 0;
+	c->enabled_ns = 0;
+	ret = open_cpu(e, c, msg, sizeof(msg));
+	if (ret < 0) {
+		close_cpu(e, c);
+		/*
+		 * ENODEV: offline again already.  Another failure is told
+		 * once and tried again every second: each try opens and
+		 * closes up to every event on the CPU.
+		 */
+		if (ret == -ENODEV)
+			return;
+		c->retry_ns = mono_ns() + CPU_RETRY_NS;
+		if (c->failed)
+			return;
+		c->failed = true;
+		ch.state = ENGINE_CPU_FAILED;
+		ch.error = ret;
+		ch.message = msg;
+		tell_cpu(e, &ch);
+		return;
+	}
+	c->failed = false;
+	__atomic_store_n(&c->open, true, __ATOMIC_RELAXED);
+	ioctl(c->side_fd, PERF_EVENT_IOC_ENABLE, 0);
+	ioctl(c->owner_fd, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+	__atomic_add_fetch(&e->cpu_online, 1, __ATOMIC_RELAXED);
+	tell_cpu(e, &ch);
+}
+
+/*
+ * At most every timeout_ms: the CPUs whose events died are closed, the
+ * online ones without events opened.  Only when no other thread uses the
+ * CPUs' fds (a reload holds cpus_lock while it waits for sweeps): else at
+ * the next sweep.
+ */
+static void reader_hotplug(struct engine *e)
+{
+	uint64_t now = mono_ns();
+	int *online = NULL, n;
+	unsigned i;
+
+	if (now < e->hotplug_next || pthread_mutex_trylock(&e->cpus_lock) != 0)
+		return;
+	e->hotplug_next = now + (uint64_t)e->opts.timeout_ms * 1000000ULL;
+	if (e->hotplug_off)
+		goto out;
+	n = cpu_list(CPU_ONLINE, &online);
+	if (n <= 0)
+		goto out;
+	for (i = 0; i < e->nr_cpus; i++) {
+		struct engine_cpu *c = &e->cpus[i];
+		bool up = false;
+
+		for (int k = 0; k < n && !up; k++)
+			up = online[k] == c->cpu;
+		if (c->open && (!up || !cpu_alive(c)))
+			cpu_gone(e, c);
+		if (!c->open && up && now >= c->retry_ns)
+			cpu_back(e, c);
+	}
+	free(online);
+out:
+	pthread_mutex_unlock(&e->cpus_lock);
+}
+
 static void stop_threads(struct engine *e)
 {
 	unsigned i;
@@ -1068,8 +1331,8 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 {
 	struct epoll_event ee;
 	sigset_t all, old;
-	int *cpus = NULL, n, ret;
-	unsigned i;
+	int *cpus = NULL, *online = NULL, n, nr_online, ret;
+	unsigned i, opened = 0;
 
 	if (e->running)
 		return -EBUSY;
@@ -1077,15 +1340,25 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		engine_seterr(err, errlen, "no events to trace");
 		return -EINVAL;
 	}
-	n = online_cpus(&cpus);
-	if (n <= 0) {
-		engine_seterr(err, errlen, "cannot read the online CPUs: %s", strerror(n ? -n : EIO));
-		return n ? n : -EIO;
+	nr_online = cpu_list(CPU_ONLINE, &online);
+	if (nr_online <= 0) {
+		engine_seterr(err, errlen, "cannot read the online CPUs (%s): %s", CPU_ONLINE,
+			      strerror(nr_online ? -nr_online : EIO));
+		return nr_online ? nr_online : -EIO;
 	}
-	e->cpus = calloc((size_t)n, sizeof(*e->cpus));
+	/* a slot for every CPU that may come online while we trace */
+	n = cpu_list(CPU_POSSIBLE, &cpus);
+	if (n <= 0) {
+		cpus = malloc((size_t)nr_online * sizeof(*cpus));
+		if (cpus)
+			memcpy(cpus, online, (size_t)nr_online * sizeof(*cpus));
+		n = nr_online;
+	}
+	e->cpus = cpus ? calloc((size_t)n, sizeof(*e->cpus)) : NULL;
 	e->workers = calloc(e->opts.workers, sizeof(*e->workers));
 	if (!e->cpus || !e->workers) {
 		free(cpus);
+		free(online);
 		engine_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -1095,8 +1368,10 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		e->cpus[i].owner_fd = e->cpus[i].side_fd = -1;
 	}
 	free(cpus);
+	e->hotplug_off = false;
+	e->hotplug_next = 0;
 
-	ret = raise_nofile(e, err, errlen);
+	ret = raise_nofile(e, (unsigned)nr_online, err, errlen);
 	if (ret < 0)
 		goto fail;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -1128,20 +1403,39 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 			 (e->sample_tid ? PERF_SAMPLE_TID : 0);
 	comm_table_seed(&e->comm, "/proc");
 	for (i = 0; i < e->nr_cpus; i++) {
-		ret = open_cpu(e, &e->cpus[i], err, errlen);
+		struct engine_cpu *c = &e->cpus[i];
+		bool up = false;
+
+		for (int k = 0; k < nr_online && !up; k++)
+			up = online[k] == c->cpu;
+		if (!up)
+			continue;	/* the reader opens it when it comes online */
+		ret = open_cpu(e, c, err, errlen);
+		if (ret == -ENODEV) {
+			/* gone offline since the list was read: the same */
+			close_cpu(e, c);
+			continue;
+		}
 		if (ret < 0) {
 			if (ret == -EMFILE || ret == -ENFILE) {
 				struct rlimit rl;
 
 				getrlimit(RLIMIT_NOFILE, &rl);
 				engine_seterr(err, errlen,
-				       "too many open files: %zu events on %u CPUs need about %zu descriptors, the limit is %llu (raise LimitNOFILE or ulimit -n)",
-				       e->nr_events, e->nr_cpus,
-				       (size_t)e->nr_cpus * (e->nr_events + 2),
+				       "too many open files: %zu events on %d CPUs need about %zu descriptors, the limit is %llu (raise LimitNOFILE or ulimit -n)",
+				       e->nr_events, nr_online,
+				       (size_t)nr_online * (e->nr_events + 2),
 				       (unsigned long long)rl.rlim_cur);
 			}
 			goto fail;
 		}
+		__atomic_store_n(&c->open, true, __ATOMIC_RELAXED);
+		opened++;
+	}
+	if (!opened) {
+		engine_seterr(err, errlen, "no CPU could be traced: every one went offline");
+		ret = -ENODEV;
+		goto fail;
 	}
 	for (i = 0; i < e->opts.workers; i++) {
 		struct engine_worker *w = &e->workers[i];
@@ -1193,8 +1487,10 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		if (write(e->gofd, &one, sizeof(one)) < 0)
 			abort();	/* an eventfd write of 1 cannot fail */
 	}
+	free(online);
 	return 0;
 fail:
+	free(online);
 	stop_threads(e);
 	close_all(e);
 	free(e->cpus);
@@ -1207,40 +1503,18 @@ fail:
 
 /*
  * The samples each event lost, summed per CPU, against what the LOST
- * records said: the difference was still pending in the kernel.
+ * records said: the difference was still pending in the kernel.  After
+ * the reader is gone.
  */
 static void report_pending_losses(struct engine *e)
 {
 	unsigned i;
-	size_t j;
 
-	if (!e->has_format_lost)
-		return;
 	for (i = 0; i < e->nr_cpus; i++) {
-		struct engine_cpu *c = &e->cpus[i];
-		uint64_t total = 0;
-
-		total = c->closed_lost;
-		for (j = 0; c->fds && j < c->nr_fds; j++) {
-			uint64_t v[2];
-
-			if (c->fds[j] < 0 || read(c->fds[j], v, sizeof(v)) != (ssize_t)sizeof(v))
-				continue;
-			total += v[1];
-			e->events[j]->lost += v[1];
-		}
-		if (total > c->lost[ENGINE_STAGE_RING]) {
-			struct engine_loss l = {
-				.stage = ENGINE_STAGE_RING,
-				.cpu = c->cpu,
-				.count = total - c->lost[ENGINE_STAGE_RING],
-			};
-
-			lost_add(c, ENGINE_STAGE_RING, l.count);
-			c->reported[ENGINE_STAGE_RING] = c->lost[ENGINE_STAGE_RING];
-			if (e->opts.on_loss)
-				e->opts.on_loss(&l, e->opts.arg);
-		}
+		if (!e->cpus[i].open)
+			continue;
+		cpu_pending_lost(e, &e->cpus[i]);
+		report_losses(e, &e->cpus[i]);
 	}
 }
 
@@ -1251,12 +1525,16 @@ void engine_stop(struct engine *e)
 
 	if (!e || !e->running)
 		return;
+	/* a disabled owner's time stops as a dead one's: no more looks */
+	pthread_mutex_lock(&e->cpus_lock);
+	e->hotplug_off = true;
 	enable_all(e, PERF_EVENT_IOC_DISABLE);
 	/* events opened by a reload are outside the groups */
 	for (i = 0; i < e->nr_cpus; i++)
 		for (j = 0; j < e->cpus[i].nr_fds; j++)
 			if (e->cpus[i].solo && e->cpus[i].solo[j] && e->cpus[i].fds[j] >= 0)
 				ioctl(e->cpus[i].fds[j], PERF_EVENT_IOC_DISABLE, 0);
+	pthread_mutex_unlock(&e->cpus_lock);
 	stop_threads(e);
 	report_pending_losses(e);
 	close_all(e);
@@ -1282,6 +1560,8 @@ static void reader_wait_sweeps(struct engine *e, unsigned n)
 	}
 }
 
+static void event_close_locked(struct engine *e, struct engine_event *ev);
+
 int engine_event_open(struct engine *e, struct engine_event *ev, char *err, size_t errlen)
 {
 	unsigned i;
@@ -1291,23 +1571,31 @@ int engine_event_open(struct engine *e, struct engine_event *ev, char *err, size
 		return -EINVAL;
 	if (!e->running || ev->state == EVENT_OPEN)
 		return 0;	/* engine_start() opens it */
+	/* the CPUs traced now; one that comes online later opens it with the rest */
+	pthread_mutex_lock(&e->cpus_lock);
 	for (i = 0; i < e->nr_cpus; i++) {
+		if (!e->cpus[i].open)
+			continue;
 		ret = cpu_fds_grow(e, &e->cpus[i]);
 		if (ret < 0) {
 			engine_seterr(err, errlen, "out of memory");
-			return ret;
+			goto out;
 		}
 	}
 	/* published first: its first samples must find it */
 	__atomic_store_n(&e->by_id[ev->id], ev, __ATOMIC_RELEASE);
 	ev->state = EVENT_OPEN;
 	for (i = 0; i < e->nr_cpus; i++) {
-		ret = open_event_on_cpu(e, &e->cpus[i], ev, err, errlen);
+		if (!e->cpus[i].open)
+			continue;
+		ret = open_event_on_cpu(e, &e->cpus[i], ev, true, err, errlen);
 		if (ret < 0)
 			break;
 	}
 	if (ret < 0)
-		engine_event_close(e, ev);
+		event_close_locked(e, ev);
+out:
+	pthread_mutex_unlock(&e->cpus_lock);
 	return ret;
 }
 
@@ -1327,13 +1615,22 @@ static void close_event_fd(struct engine *e, struct engine_cpu *c, struct engine
 
 int engine_event_close(struct engine *e, struct engine_event *ev)
 {
-	unsigned i;
-
 	if (ev->engine != e)
 		return -EINVAL;
+	pthread_mutex_lock(&e->cpus_lock);
+	event_close_locked(e, ev);
+	pthread_mutex_unlock(&e->cpus_lock);
+	return 0;
+}
+
+/* engine_event_close() with cpus_lock held */
+static void event_close_locked(struct engine *e, struct engine_event *ev)
+{
+	unsigned i;
+
 	if (ev->state != EVENT_OPEN) {
 		ev->state = EVENT_CLOSED;
-		return 0;
+		return;
 	}
 	for (i = 0; i < e->nr_cpus; i++) {
 		struct engine_cpu *c = &e->cpus[i];
@@ -1363,7 +1660,6 @@ int engine_event_close(struct engine *e, struct engine_event *ev)
 	 * may still wait in a worker's queue, and their handlers run on them.
 	 */
 	ev->state = EVENT_CLOSED;
-	return 0;
 }
 
 /*
@@ -1396,13 +1692,21 @@ int engine_event_update_filter(struct engine *e, struct engine_event *ev,
 		free(dd);
 		return -ENOMEM;
 	}
+	/*
+	 * Held to the end, sweeps included: the CPUs traced stay those whose
+	 * old fds are here.  A CPU that comes online meanwhile is opened
+	 * after, with the new filter.
+	 */
+	pthread_mutex_lock(&e->cpus_lock);
 	for (i = 0; i < e->nr_cpus; i++)
-		old_fds[i] = e->cpus[i].fds[ev->index];
+		old_fds[i] = e->cpus[i].open ? e->cpus[i].fds[ev->index] : -1;
 	__atomic_store_n(&ev->dedupe, dd, __ATOMIC_RELEASE);
 	old_filter = ev->filter;
 	ev->filter = copy;
 	for (i = 0; i < e->nr_cpus; i++) {
-		ret = open_event_on_cpu(e, &e->cpus[i], ev, err, errlen);
+		if (!e->cpus[i].open)
+			continue;
+		ret = open_event_on_cpu(e, &e->cpus[i], ev, true, err, errlen);
 		if (ret < 0)
 			break;
 	}
@@ -1411,7 +1715,11 @@ int engine_event_update_filter(struct engine *e, struct engine_event *ev,
 		unsigned j;
 
 		for (j = 0; j <= i && j < e->nr_cpus; j++) {
-			int fd = e->cpus[j].fds[ev->index];
+			int fd;
+
+			if (!e->cpus[j].open)
+				continue;
+			fd = e->cpus[j].fds[ev->index];
 
 			if (fd >= 0 && fd != old_fds[j])
 				close(fd);
@@ -1434,20 +1742,27 @@ int engine_event_update_filter(struct engine *e, struct engine_event *ev,
 		for (i = 0; i < e->nr_cpus; i++)
 			if (old_fds[i] >= 0)
 				close_event_fd(e, &e->cpus[i], ev, old_fds[i]);
+	pthread_mutex_unlock(&e->cpus_lock);
 	free(old_fds);
 	return ret;
 }
 
 int engine_event_lost(const struct engine_event *ev, uint64_t *lost)
 {
-	const struct engine *e = ev->engine;
+	struct engine *e = ev->engine;
 	unsigned i;
 
-	*lost = ev->lost;	/* of its fds closed so far */
-	if (!e)
+	if (!e) {
+		*lost = ev->lost;
 		return 0;
-	if (!e->has_format_lost)
+	}
+	if (!e->has_format_lost) {
+		*lost = ev->lost;
 		return -EOPNOTSUPP;
+	}
+	/* the reader adds a closing CPU's share to ev->lost under the lock */
+	pthread_mutex_lock(&e->cpus_lock);
+	*lost = ev->lost;	/* of its fds closed so far */
 	for (i = 0; e->cpus && i < e->nr_cpus; i++) {
 		const struct engine_cpu *c = &e->cpus[i];
 		uint64_t v[2];
@@ -1457,6 +1772,7 @@ int engine_event_lost(const struct engine_event *ev, uint64_t *lost)
 		if (read(c->fds[ev->index], v, sizeof(v)) == (ssize_t)sizeof(v))
 			*lost += v[1];
 	}
+	pthread_mutex_unlock(&e->cpus_lock);
 	return 0;
 }
 
@@ -1479,8 +1795,11 @@ void engine_stats_get(const struct engine *e, struct engine_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->samples = __atomic_load_n(&e->samples, __ATOMIC_RELAXED);
 	st->comm_records = __atomic_load_n(&e->comm_records, __ATOMIC_RELAXED);
-	st->cpus = e->nr_cpus;
 	st->workers = e->opts.workers;
+	st->cpu_offline = __atomic_load_n(&e->cpu_offline, __ATOMIC_RELAXED);
+	st->cpu_online = __atomic_load_n(&e->cpu_online, __ATOMIC_RELAXED);
+	for (i = 0; e->cpus && i < e->nr_cpus; i++)
+		st->cpus += __atomic_load_n(&e->cpus[i].open, __ATOMIC_RELAXED);
 	for (i = 0; e->workers && i < e->opts.workers; i++)
 		st->handled += __atomic_load_n(&e->workers[i].handled, __ATOMIC_RELAXED);
 	for (i = 0; e->cpus && i < e->nr_cpus; i++)
@@ -1502,5 +1821,6 @@ void engine_free(struct engine *e)
 	free(e->events);
 	free(e->by_id);
 	comm_table_fini(&e->comm);
+	pthread_mutex_destroy(&e->cpus_lock);
 	free(e);
 }

@@ -176,6 +176,29 @@ struct engine_loss {
 	uint64_t count;
 };
 
+/*
+ * A CPU that went offline or came (back) online while tracing.  The kernel
+ * removes per-CPU perf events from a CPU that goes offline and never puts
+ * them back: the engine notices within timeout_ms (the CPU missing from
+ * /sys/devices/system/cpu/online, or its ring's owner no longer counting
+ * time, for an offline and online between two looks), reads what the
+ * CPU's rings still hold, counts what its events lost, and closes them;
+ * when the CPU is online again it opens every event there anew.
+ */
+enum engine_cpu_state {
+	ENGINE_CPU_OFFLINE,	/* its rings are drained and its events closed */
+	ENGINE_CPU_ONLINE,	/* its events are open and enabled again */
+	ENGINE_CPU_FAILED,	/* online, but its events could not be opened: untraced */
+};
+
+struct engine_cpu_change {
+	int cpu;
+	enum engine_cpu_state state;
+	uint64_t drained;	/* OFFLINE: records read from its ring after it went */
+	int error;		/* FAILED: -errno */
+	const char *message;	/* FAILED: what failed, naming the event; else "" */
+};
+
 struct engine_opts {
 	unsigned ring_pages;		/* data pages per CPU ring, power of two; 0: 256 */
 	unsigned workers;		/* 0: 2 */
@@ -194,6 +217,14 @@ struct engine_opts {
 	 * before any record reaches a handler.
 	 */
 	void (*on_started)(void *arg);
+	/*
+	 * on_cpu runs on the reader thread for each CPU change it handles,
+	 * after the losses of that CPU were told (on_loss) and, for ONLINE,
+	 * once its events are enabled.  FAILED is told once, then tried
+	 * again quietly every second until the CPU is traced or offline.
+	 * A CPU offline at engine_start() is traced from its first ONLINE.
+	 */
+	void (*on_cpu)(const struct engine_cpu_change *ch, void *arg);
 	void *arg;
 };
 
@@ -234,7 +265,8 @@ int engine_event_set_filter(struct engine_event *ev, const char *filter);
 
 /*
  * engine_start - open every event on every online CPU, map the rings,
- * start the reader and the workers, then enable the events.  On failure
+ * start the reader and the workers, then enable the events.  CPUs offline
+ * now are traced once they come online (see on_cpu).  On failure
  * nothing stays open.  Returns 0 or -errno with a message naming the event
  * and the cause (permission, paranoid level, fd limit, bad filter).
  */
@@ -277,8 +309,10 @@ struct engine_stats {
 	uint64_t handled;	/* records the workers ran handlers on */
 	uint64_t lost[4];	/* by enum engine_stage */
 	uint64_t comm_records;	/* PERF_RECORD_COMM/FORK/EXIT seen */
-	unsigned cpus;
+	unsigned cpus;		/* CPUs traced now */
 	unsigned workers;
+	uint64_t cpu_offline;	/* CPU offline transitions handled */
+	uint64_t cpu_online;	/* and CPUs traced again */
 };
 
 /* engine_stats - a snapshot of the counters (any thread, any time). */
