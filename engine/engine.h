@@ -274,9 +274,11 @@ int engine_start(struct engine *e, char *err, size_t errlen);
 
 /*
  * engine_event_open - start tracing an event added while the engine runs:
- * open it on every CPU, into the running rings.  The other events trace
- * on without a gap.  Before engine_start() it does nothing (the start opens
- * it).  Returns 0 or -errno with a message; on failure nothing stays open.
+ * open it on every CPU traced now, into the running rings (a CPU that
+ * comes online later opens it with the other events).  The other events
+ * trace on without a gap.  Before engine_start() it does nothing (the
+ * start opens it).  Returns 0 or -errno with a message; on failure nothing
+ * stays open.
  */
 int engine_event_open(struct engine *e, struct engine_event *ev, char *err, size_t errlen);
 
