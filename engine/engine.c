@@ -740,10 +740,16 @@ static int cpu_list(const char *path, int **list)
 	buf[len] = 0;
 	p = buf;
 	while (*p && *p != '\n') {
+		char *start = p;
 		long a = strtol(p, &p, 10), b = a;
 
 		if (*p == '-')
 			b = strtol(p + 1, &p, 10);
+		if (p == start || a < 0 || b > 65535) {
+			/* not a cpu list: read every sweep, it must not loop */
+			free(cpus);
+			return -EIO;
+		}
 		for (; a <= b; a++) {
 			int *nc = realloc(cpus, (size_t)(n + 1) * sizeof(*nc));
 
@@ -1274,7 +1280,7 @@ static void cpu_back(struct engine *e, struct engine_cpu *c)
 static void reader_hotplug(struct engine *e)
 {
 	uint64_t now = mono_ns();
-	int *online = NULL, n;
+	int *online = NULL, n, k;
 	unsigned i;
 
 	if (now < e->hotplug_next || pthread_mutex_trylock(&e->cpus_lock) != 0)
@@ -1285,12 +1291,14 @@ static void reader_hotplug(struct engine *e)
 	n = cpu_list(CPU_ONLINE, &online);
 	if (n <= 0)
 		goto out;
-	for (i = 0; i < e->nr_cpus; i++) {
+	/* both lists ascend, as sysfs writes them */
+	for (i = 0, k = 0; i < e->nr_cpus; i++) {
 		struct engine_cpu *c = &e->cpus[i];
-		bool up = false;
+		bool up;
 
-		for (int k = 0; k < n && !up; k++)
-			up = online[k] == c->cpu;
+		while (k < n && online[k] < c->cpu)
+			k++;
+		up = k < n && online[k] == c->cpu;
 		if (c->open && (!up || !cpu_alive(c)))
 			cpu_gone(e, c);
 		if (!c->open && up && now >= c->retry_ns)
@@ -1331,7 +1339,7 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 {
 	struct epoll_event ee;
 	sigset_t all, old;
-	int *cpus = NULL, *online = NULL, n, nr_online, ret;
+	int *cpus = NULL, *online = NULL, n, nr_online, ret, k;
 	unsigned i, opened = 0;
 
 	if (e->running)
@@ -1402,13 +1410,13 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 	e->sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW |
 			 (e->sample_tid ? PERF_SAMPLE_TID : 0);
 	comm_table_seed(&e->comm, "/proc");
-	for (i = 0; i < e->nr_cpus; i++) {
+	for (i = 0, k = 0; i < e->nr_cpus; i++) {
 		struct engine_cpu *c = &e->cpus[i];
-		bool up = false;
 
-		for (int k = 0; k < nr_online && !up; k++)
-			up = online[k] == c->cpu;
-		if (!up)
+		/* both lists ascend, as sysfs writes them */
+		while (k < nr_online && online[k] < c->cpu)
+			k++;
+		if (k == nr_online || online[k] != c->cpu)
 			continue;	/* the reader opens it when it comes online */
 		ret = open_cpu(e, c, err, errlen);
 		if (ret == -ENODEV) {
