@@ -26,6 +26,10 @@
  *                are dead; the daemon sees it by their time enabled, which
  *                stopped, says cpu-offline then cpu-online and traces cpu1
  *                again, counted exactly
+ *   reload offline  a reload while cpu1 is offline narrows a filter (the
+ *                cpu1 child no longer passes it) and adds an event (its
+ *                getppid exits): once cpu1 is back, it traces with the new
+ *                filter and the new event, as cpu0 does
  *   start offline  the daemon started with cpu1 offline traces cpu0, then
  *                cpu1 from its cpu-online line on
  *
@@ -66,6 +70,7 @@
 #include "integration/itest.h"
 
 #define EVENT		"syscalls/sys_enter_getppid"
+#define EVENT_RET	"syscalls/sys_exit_getppid"
 #define GROUP		"check_hotplug"
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
 #define RATE		40000		/* calls per second of each child */
@@ -692,6 +697,172 @@ START_TEST(test_quick_flip)
 }
 END_TEST
 
+/*
+ * A: the getppid entries of both children.  B: those of the cpu0 child
+ * only, and the getppid exits of the cpu1 child.
+ */
+#define CONF_A \
+	"[daemon]\n" \
+	"group = " GROUP "\n" \
+	"\n" \
+	"[tracepoint ppid]\n" \
+	"event = " EVENT "\n" \
+	"filter = common_pid == %d || common_pid == %d\n"
+
+#define CONF_B \
+	"[daemon]\n" \
+	"group = " GROUP "\n" \
+	"\n" \
+	"[tracepoint ppid]\n" \
+	"event = " EVENT "\n" \
+	"filter = common_pid == %d\n" \
+	"\n" \
+	"[tracepoint ppid_ret]\n" \
+	"event = " EVENT_RET "\n" \
+	"filter = common_pid == %d\n"
+
+struct reload_tally {
+	size_t enter[2][2];	/* [child][cpu] entries after the reload line */
+	size_t exit[2][2];	/* [child][cpu] exits, all */
+	size_t exit_cpu1_after;	/* of the cpu1 child on cpu1, after its cpu-online line */
+	size_t events, other, bad;
+	unsigned long long lost_lines;
+	long long emitted, written, lost_total;
+	size_t offline_lines, online_lines, reloaded_lines;
+};
+
+static void reload_tally_read(struct reload_tally *rt, const char *path, const pid_t *pids,
+			      uint64_t t_reloaded, uint64_t t_online)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->emitted = rt->written = rt->lost_total = -1;
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t je;
+		json_t *o = line[len - 1] == '\n' ? json_loadb(line, (size_t)len, 0, &je) : NULL;
+		const char *type, *state;
+
+		if (!o || !json_is_object(o)) {
+			rt->bad++;
+			json_decref(o);
+			continue;
+		}
+		type = jstr(o, "type");
+		state = jstr(o, "state");
+		if (!strcmp(type, "event")) {
+			long long tid = json_integer_value(json_object_get(o, "tid"));
+			long long cpu = json_integer_value(json_object_get(o, "cpu"));
+			uint64_t mono = (uint64_t)json_integer_value(json_object_get(o, "mono_ns"));
+			int k = tid == pids[0] ? 0 : tid == pids[1] ? 1 : -1;
+			bool ret = !strcmp(jstr(o, "event"), EVENT_RET);
+
+			rt->events++;
+			if (k < 0 || cpu < 0 || cpu > 1) {
+				rt->other++;
+			} else if (ret) {
+				rt->exit[k][cpu]++;
+				if (k == 1 && cpu == 1 && mono > t_online)
+					rt->exit_cpu1_after++;
+			} else if (mono > t_reloaded) {
+				rt->enter[k][cpu]++;
+			}
+		} else if (!strcmp(type, "lost")) {
+			rt->lost_lines += (unsigned long long)jget_int(o, "count");
+		} else if (!strcmp(state, "cpu-offline")) {
+			rt->offline_lines++;
+		} else if (!strcmp(state, "cpu-online")) {
+			rt->online_lines++;
+		} else if (!strcmp(state, "reloaded")) {
+			rt->reloaded_lines++;
+		} else if (!strcmp(state, "stopped")) {
+			rt->emitted = jget_int(o, "emitted");
+			rt->written = jget_int(o, "written");
+			rt->lost_total = jget_int(o, "lost.total");
+		}
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+}
+
+START_TEST(test_reload_offline)
+{
+	char conf[256];
+	const char *args[] = { "-c", conf, NULL };
+	struct reload_tally rt;
+	struct tld t;
+	struct gen g[2];
+	pid_t pids[2];
+	uint64_t t_reloaded, t_online;
+
+	if (skip)
+		return;
+	cpu1_ensure_online();
+	gen_start(&g[0], 0, 0);
+	gen_start(&g[1], 1, 1);
+	itest_conf_new(conf, sizeof(conf));
+	itest_conf_write(conf, CONF_A, g[0].pid, g[1].pid);
+	ck_assert_int_eq(tld_start(&t, args), 0);
+	made->daemon = t.pid;
+	gen_go(&g[0]);
+	gen_go(&g[1]);
+	sleep_ms(300);
+	cpu1_offline();
+	pin(g[1].pid, 0);
+	ck_assert_msg(tld_wait_daemon(&t, "cpu-offline", 1, WAIT_LINE_MS) == 0,
+		      "no cpu-offline line: %s", tld_stderr(&t));
+	itest_conf_write(conf, CONF_B, g[0].pid, g[1].pid);
+	ck_assert_int_eq(kill(t.pid, SIGHUP), 0);
+	ck_assert_msg(tld_wait_daemon(&t, "reloaded", 1, WAIT_LINE_MS) == 0,
+		      "no reloaded line: %s", tld_stderr(&t));
+	t_reloaded = now_ns();
+	cpu1_online();
+	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
+		      "no cpu-online line: %s", tld_stderr(&t));
+	t_online = now_ns();
+	pin(g[1].pid, 1);
+	sleep_ms(ONLINE_MS);
+	daemon_alive(&t);
+	gen_stop(&g[0], 0);
+	gen_stop(&g[1], 1);
+	pids[0] = g[0].pid;
+	pids[1] = g[1].pid;
+	ck_assert_int_eq(tld_stop(&t), 0);
+	made->daemon = 0;
+	reload_tally_read(&rt, t.log, pids, t_reloaded, t_online);
+	printf("reload offline: after the reload, entries: cpu0 child %zu on cpu0, %zu on cpu1; "
+	       "cpu1 child %zu on cpu0, %zu on cpu1\n", rt.enter[0][0], rt.enter[0][1],
+	       rt.enter[1][0], rt.enter[1][1]);
+	printf("reload offline: exits: cpu0 child %zu, cpu1 child %zu on cpu0 and %zu on cpu1 "
+	       "(%zu after its cpu-online line); %zu events, written %lld, emitted %lld, "
+	       "lost %lld (lines %llu)\n", rt.exit[0][0] + rt.exit[0][1], rt.exit[1][0],
+	       rt.exit[1][1], rt.exit_cpu1_after, rt.events, rt.written, rt.emitted,
+	       rt.lost_total, rt.lost_lines);
+	ck_assert_uint_eq(rt.bad, 0);
+	ck_assert_uint_eq(rt.other, 0);
+	ck_assert_uint_eq(rt.offline_lines, 1);
+	ck_assert_uint_eq(rt.online_lines, 1);
+	ck_assert_uint_eq(rt.reloaded_lines, 1);
+	/* the accounting of the stopped line holds */
+	ck_assert_int_eq(rt.written, (long long)rt.events);
+	ck_assert_int_eq(rt.emitted, rt.written + rt.lost_total);
+	ck_assert_int_eq((long long)rt.lost_lines, rt.lost_total);
+	/* cpu1 came back with the new filter: no entry of the cpu1 child anywhere */
+	ck_assert_uint_eq(rt.enter[1][0] + rt.enter[1][1], 0);
+	ck_assert_uint_gt(rt.enter[0][0], 0);
+	/* and with the new event, on cpu1 too; of the cpu1 child only */
+	ck_assert_uint_gt(rt.exit_cpu1_after, 0);
+	ck_assert_uint_eq(rt.exit[0][0] + rt.exit[0][1], 0);
+	tld_cleanup(&t);
+	itest_conf_remove(conf);
+}
+END_TEST
+
 START_TEST(test_start_offline)
 {
 	struct tld t;
@@ -759,6 +930,7 @@ static Suite *hotplug_suite(void)
 		{ "tiny ring", test_tiny_ring },
 		{ "pending loss", test_pending_loss },
 		{ "quick flip", test_quick_flip },
+		{ "reload offline", test_reload_offline },
 		{ "start offline", test_start_offline },
 	};
 	size_t i;
