@@ -223,6 +223,9 @@ struct engine_opts {
 	 * once its events are enabled.  FAILED is told once, then tried
 	 * again quietly every second until the CPU is traced or offline.
 	 * A CPU offline at engine_start() is traced from its first ONLINE.
+	 * It runs with the engine's CPU lock held, as on_loss may: neither
+	 * may call engine functions other than engine_stats_get() and
+	 * engine_sweeps().
 	 */
 	void (*on_cpu)(const struct engine_cpu_change *ch, void *arg);
 	void *arg;
