@@ -32,6 +32,11 @@
  *                filter and the new event, as cpu0 does
  *   start offline  the daemon started with cpu1 offline traces cpu0, then
  *                cpu1 from its cpu-online line on
+ *   no fds       the same, with the daemon's descriptor limit lowered
+ *                (prlimit) so that cpu1's rings cannot be opened when it
+ *                comes: one cpu-untraced line naming the cause, one warning
+ *                however many tries, cpu0 traced on; the limit raised
+ *                again, cpu1 is traced within a second or so
  *
  * A child pinned to cpu1 loses its affinity when cpu1 goes offline (the
  * kernel lets it run anywhere).  The test pins it to cpu0 then, and back
@@ -62,6 +67,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -355,6 +361,7 @@ struct tally {
 	size_t other;			/* events of anyone else: the filter says none */
 	size_t cpu1_events;
 	size_t offline_lines, online_lines, untraced_lines;
+	char untraced_error[256];	/* of the first cpu-untraced line of cpu 1 */
 	int order_bad;			/* a cpu line out of turn, or not of cpu 1 */
 	unsigned long long drained;	/* sum of the cpu-offline lines' "drained" */
 	unsigned long long lost_lines;	/* sum of "lost" counts */
@@ -364,6 +371,28 @@ struct tally {
 	struct window off[MAX_WINDOWS];	/* cpu1 offline */
 	size_t nr_on, nr_off;
 };
+
+/* the n-th (from 1) descriptor number pid does not use */
+static int fd_free_nth(pid_t pid, int n)
+{
+	char p[64];
+	struct dirent *de;
+	bool used[4096] = { false };
+	DIR *d;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", pid);
+	d = opendir(p);
+	ck_assert_msg(d != NULL, "%s: %s", p, strerror(errno));
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) < 4096)
+			used[atoi(de->d_name)] = true;
+	closedir(d);
+	for (fd = 0; fd < 4096; fd++)
+		if (!used[fd] && --n == 0)
+			return fd;
+	return -1;
+}
 
 static const char *jstr(json_t *o, const char *key)
 {
@@ -411,6 +440,9 @@ static void tally_daemon(struct tally *ty, json_t *o)
 			ty->order_bad++;
 		ty->online_lines++;
 	} else if (!strcmp(state, "cpu-untraced")) {
+		if (cpu1 && !ty->untraced_lines)
+			snprintf(ty->untraced_error, sizeof(ty->untraced_error), "%s",
+				 jstr(o, "error"));
 		ty->untraced_lines++;
 	} else if (!strcmp(state, "stopped")) {
 		ty->emitted = jget_int(o, "emitted");
@@ -922,6 +954,88 @@ START_TEST(test_start_offline)
 }
 END_TEST
 
+/* how many times needle is in the text */
+static int count_str(const char *text, const char *needle)
+{
+	int n = 0;
+
+	while ((text = strstr(text, needle))) {
+		n++;
+		text += strlen(needle);
+	}
+	return n;
+}
+
+START_TEST(test_no_fds)
+{
+	struct tld t;
+	struct gen g[2];
+	struct tally ty;
+	struct rlimit low, high;
+	pid_t pids[2];
+	long calls;
+	int warnings;
+
+	if (skip)
+		return;
+	cpu1_ensure_online();
+	gen_start(&g[0], 0, 0);
+	gen_start(&g[1], 1, 1);
+	cpu1_offline();
+	pin(g[1].pid, 0);
+	start_daemon(&t, g, "256");
+	/*
+	 * One descriptor left: not the three (two rings and the event) cpu1
+	 * needs.  The soft limit only: raising a hard one back would take
+	 * CAP_SYS_RESOURCE.
+	 */
+	ck_assert_int_eq(prlimit(t.pid, RLIMIT_NOFILE, NULL, &high), 0);
+	low = high;
+	low.rlim_cur = (rlim_t)fd_free_nth(t.pid, 2);
+	ck_assert_msg(prlimit(t.pid, RLIMIT_NOFILE, &low, NULL) == 0, "prlimit: %s", strerror(errno));
+	memset(&ty, 0, sizeof(ty));
+	gen_go(&g[0]);
+	gen_go(&g[1]);
+	cpu1_online();
+	ck_assert_msg(tld_wait_daemon(&t, "cpu-untraced", 1, WAIT_LINE_MS) == 0,
+		      "no cpu-untraced line: %s", tld_stderr(&t));
+	/* tried again every second meanwhile, and told once */
+	sleep_ms(2500);
+	daemon_alive(&t);
+	ck_assert_msg(prlimit(t.pid, RLIMIT_NOFILE, &high, NULL) == 0, "prlimit: %s", strerror(errno));
+	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
+		      "no cpu-online line: %s", tld_stderr(&t));
+	pin(g[1].pid, 1);
+	ty.on[0].from = now_ns();
+	sleep_ms(ONLINE_MS);
+	ty.on[0].to = now_ns();
+	ty.nr_on = 1;
+	daemon_alive(&t);
+	calls = gen_stop(&g[0], 0);
+	calls += gen_stop(&g[1], 1);
+	pids[0] = g[0].pid;
+	pids[1] = g[1].pid;
+	ck_assert_int_eq(tld_stop(&t), 0);
+	made->daemon = 0;
+	warnings = count_str(tld_stderr(&t), "cannot be traced");
+	tally_read(&ty, t.log, pids);
+	printf("no fds: descriptor limit %llu: %zu cpu-untraced lines (\"%s\"), %d warnings, "
+	       "%zu events of the cpu1 child on cpu1 once traced\n",
+	       (unsigned long long)low.rlim_cur, ty.untraced_lines, ty.untraced_error, warnings,
+	       ty.on[0].n);
+	tally_check(&ty, calls, "no fds");
+	ck_assert_uint_eq(ty.untraced_lines, 1);
+	ck_assert_msg(strstr(ty.untraced_error, "too many open files"),
+		      "the cpu-untraced line of cpu 1 does not name the cause: \"%s\"",
+		      ty.untraced_error);
+	ck_assert_int_eq(warnings, 1);
+	ck_assert_uint_eq(ty.online_lines, 1);
+	ck_assert_uint_eq(ty.offline_lines, 0);
+	ck_assert_uint_gt(ty.on[0].n, 0);
+	tld_cleanup(&t);
+}
+END_TEST
+
 static Suite *hotplug_suite(void)
 {
 	Suite *s = suite_create("hotplug");
@@ -932,6 +1046,7 @@ static Suite *hotplug_suite(void)
 		{ "quick flip", test_quick_flip },
 		{ "reload offline", test_reload_offline },
 		{ "start offline", test_start_offline },
+		{ "no fds", test_no_fds },
 	};
 	size_t i;
 
