@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -83,40 +84,100 @@ static const char *cpus_online(void)
 /* ------------------------------------------------------------------ */
 /* What the test made, undone even when an assertion ends it          */
 
-static struct {
-	struct tld *t;		/* the daemon */
+/*
+ * What a test made, in memory shared with the runner: a failed assertion
+ * ends the test's process with _exit() (Check forks one per test), and
+ * the runner's teardown (undo_made) then stops the daemon and the child,
+ * undoes a mount, restores a mode and removes the directories with their logs
+ * (gigabytes after a soak).  A test that ends well undoes it all itself,
+ * then made_done().
+ */
+struct made {
+	pid_t daemon;
 	pid_t child;		/* the storm */
 	char mounted[128];	/* a bind mount over this directory */
 	char chmodded[128];	/* a directory made 0500 */
-} made;
+	char dirs[6][300];	/* removed with all they hold */
+};
 
-/*
- * A failed assertion exits the test's process (Check forks one per test):
- * the daemon, the child and a read-only mount must not outlive it.
- */
+static struct made *made;
+
+/* the memory the test's process and the runner share */
+static void made_map(void)
+{
+	made = mmap(NULL, sizeof(*made), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (made == MAP_FAILED) {
+		perror("mmap");
+		exit(EXIT_FAILURE);
+	}
+	memset(made, 0, sizeof(*made));
+}
+
+static bool alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* the runner's teardown of each test (its process has ended) */
 static void undo_made(void)
 {
-	if (made.mounted[0]) {
-		if (umount2(made.mounted, MNT_DETACH) < 0)
-			fprintf(stderr, "umount %s: %s\n", made.mounted, strerror(errno));
-		made.mounted[0] = 0;
+	if (made->mounted[0] && umount2(made->mounted, MNT_DETACH) < 0)
+		fprintf(stderr, "umount %s: %s\n", made->mounted, strerror(errno));
+	if (made->chmodded[0] && chmod(made->chmodded, 0700) < 0)
+		fprintf(stderr, "chmod %s: %s\n", made->chmodded, strerror(errno));
+	if (made->child > 0)
+		kill(made->child, SIGKILL);
+	if (made->daemon > 0 && kill(made->daemon, SIGINT) == 0) {
+		/* a clean stop removes its probes from tracefs; SIGKILL after 10 s */
+		for (int w = 0; w < 1000 && alive(made->daemon); w++)
+			sleep_ms(10);
+		if (alive(made->daemon))
+			kill(made->daemon, SIGKILL);
 	}
-	if (made.chmodded[0]) {
-		if (chmod(made.chmodded, 0700) < 0) {
-			/* removed already */
+	for (size_t i = 0; i < sizeof(made->dirs) / sizeof(made->dirs[0]); i++)
+		if (made->dirs[i][0]) {
+			char cmd[400];
+
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", made->dirs[i]);
+			if (system(cmd) != 0)
+				fprintf(stderr, "%s: failed\n", cmd);
 		}
-		made.chmodded[0] = 0;
-	}
-	if (made.child > 0) {
-		kill(made.child, SIGKILL);
-		waitpid(made.child, NULL, 0);
-		made.child = 0;
-	}
-	if (made.t && made.t->pid > 0) {
-		kill(made.t->pid, SIGKILL);
-		waitpid(made.t->pid, NULL, 0);
-		made.t->pid = 0;
-	}
+	memset(made, 0, sizeof(*made));
+}
+
+/* dir (or the directory of the file dir, with file) is removed after a failure */
+static void made_dir(const char *dir, bool file)
+{
+	for (size_t i = 0; i < sizeof(made->dirs) / sizeof(made->dirs[0]); i++)
+		if (!made->dirs[i][0]) {
+			snprintf(made->dirs[i], sizeof(made->dirs[i]), "%s", dir);
+			if (file && strrchr(made->dirs[i], '/'))
+				*strrchr(made->dirs[i], '/') = 0;
+			return;
+		}
+	ck_abort_msg("more than 6 directories");
+}
+
+/* the daemon of tld_start_log() (whatever it returned): stopped, its directory removed */
+static void made_tld(const struct tld *t)
+{
+	made->daemon = t->pid;
+	made_dir(t->dir, false);
+}
+
+/* tld_stop(), after which the daemon is no one's to stop */
+static int made_stop(struct tld *t)
+{
+	int ret = tld_stop(t);
+
+	made->daemon = 0;
+	return ret;
+}
+
+/* the test ended well and removed what it made itself */
+static void made_done(void)
+{
+	memset(made, 0, sizeof(*made));
 }
 
 /* ------------------------------------------------------------------ */
@@ -181,7 +242,7 @@ static void storm_start(struct storm *s, long rate)
 	close(q[1]);
 	s->go = p[1];
 	s->result = q[0];
-	made.child = s->pid;
+	made->child = s->pid;
 }
 
 static void storm_go(struct storm *s)
@@ -198,7 +259,7 @@ static long storm_stop(struct storm *s)
 	close(s->go);
 	ck_assert_int_eq(read(s->result, &calls, sizeof(calls)), (ssize_t)sizeof(calls));
 	ck_assert_int_eq(waitpid(s->pid, &status, 0), s->pid);
-	made.child = 0;
+	made->child = 0;
 	close(s->result);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	return calls;
@@ -603,7 +664,7 @@ START_TEST(test_signals)
 	char conf[300], helper[PATH_MAX], fds[8192];
 	const char *args[] = { "-c", conf, "-v", NULL };
 	const char *reloaded = "tracelogd: reloaded: ", *reopened = "tracelogd: SIGUSR1: log ";
-	int fd_before, fd_after = -1, renamed = 0, stable, i;
+	int fd_before, fd_after = -1, renamed = 0, stable, ret, i;
 	long rss_before, rss_after, calls;
 	struct storm s;
 	struct tally ty = { 0 };
@@ -614,8 +675,8 @@ START_TEST(test_signals)
 
 	if (skip)
 		return;
-	atexit(undo_made);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	made_dir(dir, false);
 	snprintf(log, sizeof(log), "%s/events.jsonl", dir);
 	snprintf(metrics, sizeof(metrics), "%s/tracelogd.prom", dir);
 	snprintf(p, sizeof(p), "%s/helper_probe", hdir ? hdir : ".");
@@ -625,9 +686,11 @@ START_TEST(test_signals)
 	}
 	storm_start(&s, SIG_RATE);
 	itest_conf_new(conf, sizeof(conf));
+	made_dir(conf, true);
 	write_conf(conf, false, metrics, s.pid, NULL);
-	made.t = &t;
-	ck_assert_int_eq(tld_start_log(&t, args, log), 0);
+	ret = tld_start_log(&t, args, log);
+	made_tld(&t);
+	ck_assert_int_eq(ret, 0);
 	storm_go(&s);
 
 	/*
@@ -706,8 +769,7 @@ START_TEST(test_signals)
 		      2 * SIG_ROUNDS);
 
 	calls = storm_stop(&s);
-	ck_assert_int_eq(tld_stop(&t), 0);
-	made.t = NULL;
+	ck_assert_int_eq(made_stop(&t), 0);
 	err = stderr_text(&t);
 	printf("signals: stderr: %zu reloads and %zu reopens reported\n", count_str(err, reloaded),
 	       count_str(err, reopened));
@@ -754,6 +816,7 @@ START_TEST(test_signals)
 	tld_cleanup(&t);
 	itest_conf_remove(conf);
 	rm_rf(dir);
+	made_done();
 }
 END_TEST
 
@@ -788,9 +851,10 @@ START_TEST(test_readonly_dir)
 
 	if (skip)
 		return;
-	atexit(undo_made);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	made_dir(dir, false);
 	ck_assert_ptr_nonnull(mkdtemp(mdir));
+	made_dir(mdir, false);
 	snprintf(log, sizeof(log), "%s/events.jsonl", dir);
 	/* the metrics elsewhere: they must tell while the log cannot */
 	snprintf(metrics, sizeof(metrics), "%s/tracelogd.prom", mdir);
@@ -799,9 +863,10 @@ START_TEST(test_readonly_dir)
 	{
 		const char *args[] = { "-e", EVENT, "-f", filter, "--group", GROUP, "-v",
 				       "--stats-interval", "1", "--metrics-file", metrics, NULL };
+		int ret = tld_start_log(&t, args, log);
 
-		made.t = &t;
-		ck_assert_int_eq(tld_start_log(&t, args, log), 0);
+		made_tld(&t);
+		ck_assert_int_eq(ret, 0);
 	}
 	storm_go(&s);
 	for (i = 0; i < 5000 && file_size(log) < (256 << 10); i++)
@@ -809,7 +874,7 @@ START_TEST(test_readonly_dir)
 
 	/* read-only: a bind mount of the directory over itself, remounted ro */
 	ck_assert_int_eq(mount(dir, dir, NULL, MS_BIND, NULL), 0);
-	snprintf(made.mounted, sizeof(made.mounted), "%s", dir);
+	snprintf(made->mounted, sizeof(made->mounted), "%s", dir);
 	ck_assert_int_eq(mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
 	ck_assert_int_lt(open(log, O_WRONLY | O_APPEND | O_CLOEXEC), 0);
 	ck_assert_int_eq(errno, EROFS);
@@ -841,7 +906,7 @@ START_TEST(test_readonly_dir)
 
 	/* writable again, and logrotate's SIGUSR1 */
 	ck_assert_int_eq(umount2(dir, 0), 0);
-	made.mounted[0] = 0;
+	made->mounted[0] = 0;
 	ck_assert_int_eq(kill(t.pid, SIGUSR1), 0);
 	ck_assert_msg(wait_stderr_n(&t, "written again", 1, 10000), "no recovery: %s",
 		      tail(tld_stderr(&t)));
@@ -859,8 +924,7 @@ START_TEST(test_readonly_dir)
 	}
 	ck_assert_msg(i < 500, "no stats line with the sink's losses after the outage");
 	calls = storm_stop(&s);
-	ck_assert_int_eq(tld_stop(&t), 0);
-	made.t = NULL;
+	ck_assert_int_eq(made_stop(&t), 0);
 	err = stderr_text(&t);
 	printf("read-only: stderr:\n%s", err);
 
@@ -888,6 +952,7 @@ START_TEST(test_readonly_dir)
 	tld_cleanup(&t);
 	rm_rf(dir);
 	rm_rf(mdir);
+	made_done();
 }
 END_TEST
 
@@ -909,24 +974,25 @@ START_TEST(test_chmod_dir)
 
 	if (skip)
 		return;
-	atexit(undo_made);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	made_dir(dir, false);
 	snprintf(log, sizeof(log), "%s/events.jsonl", dir);
 	snprintf(moved, sizeof(moved), "%s.1", log);
 	storm_start(&s, RO_RATE);
 	snprintf(filter, sizeof(filter), "%s", storm_filter(&s));
 	{
 		const char *args[] = { "-e", EVENT, "-f", filter, "--group", GROUP, "-v", NULL };
+		int ret = tld_start_log(&t, args, log);
 
-		made.t = &t;
-		ck_assert_int_eq(tld_start_log(&t, args, log), 0);
+		made_tld(&t);
+		ck_assert_int_eq(ret, 0);
 	}
 	storm_go(&s);
 	for (i = 0; i < 5000 && file_size(log) < (256 << 10); i++)
 		sleep_ms(2);
 	ck_assert_int_eq(rename(log, moved), 0);
 	ck_assert_int_eq(chmod(dir, 0500), 0);
-	snprintf(made.chmodded, sizeof(made.chmodded), "%s", dir);
+	snprintf(made->chmodded, sizeof(made->chmodded), "%s", dir);
 	ck_assert_int_eq(kill(t.pid, SIGUSR1), 0);
 	ck_assert_msg(wait_stderr_n(&t, "SIGUSR1: log ", 1, 10000), "no reopen: %s", tail(tld_stderr(&t)));
 	ck_assert_int_ge(file_size(log), 0);
@@ -934,10 +1000,9 @@ START_TEST(test_chmod_dir)
 	       "modes do not stop root; the read-only mount is the real test\n", log);
 	sleep_ms(500);
 	ck_assert_int_eq(chmod(dir, 0700), 0);
-	made.chmodded[0] = 0;
+	made->chmodded[0] = 0;
 	calls = storm_stop(&s);
-	ck_assert_int_eq(tld_stop(&t), 0);
-	made.t = NULL;
+	ck_assert_int_eq(made_stop(&t), 0);
 	ck_assert_msg(!strstr(tail(tld_stderr(&t)), "cannot"), "%s", tail(tld_stderr(&t)));
 
 	tally_file(&ty, moved, s.pid);
@@ -948,6 +1013,7 @@ START_TEST(test_chmod_dir)
 	unlink(moved);
 	tld_cleanup(&t);
 	rm_rf(dir);
+	made_done();
 }
 END_TEST
 
@@ -964,6 +1030,7 @@ static Suite *signals_suite(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
 
+		tcase_add_unchecked_fixture(tc, NULL, undo_made);
 		tcase_set_timeout(tc, 600);
 		tcase_add_test(tc, cases[i].t);
 		suite_add_tcase(s, tc);
@@ -980,6 +1047,7 @@ int main(void)
 	if (skip)
 		printf("SKIP: signals: %s\n", skip);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	made_map();
 	sr = srunner_create(signals_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

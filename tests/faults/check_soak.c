@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -96,24 +97,94 @@ static const char *cpus_online(void)
 /* ------------------------------------------------------------------ */
 /* What the test made, undone even when an assertion ends it          */
 
-static struct {
-	struct tld *t;
-	pid_t child;
-} made;
+/*
+ * What a test made, in memory shared with the runner: a failed assertion
+ * ends the test's process with _exit() (Check forks one per test), and
+ * the runner's teardown (undo_made) then stops the daemon and the child,
+ * undoes a mount and removes the directories with their logs
+ * (gigabytes after a soak).  A test that ends well undoes it all itself,
+ * then made_done().
+ */
+struct made {
+	pid_t daemon;
+	pid_t child;		/* the storm */
+	char dirs[6][300];	/* removed with all they hold */
+};
 
-/* a failed assertion exits the test's process: kill what it started */
+static struct made *made;
+
+/* the memory the test's process and the runner share */
+static void made_map(void)
+{
+	made = mmap(NULL, sizeof(*made), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (made == MAP_FAILED) {
+		perror("mmap");
+		exit(EXIT_FAILURE);
+	}
+	memset(made, 0, sizeof(*made));
+}
+
+static bool alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* the runner's teardown of each test (its process has ended) */
 static void undo_made(void)
 {
-	if (made.child > 0) {
-		kill(made.child, SIGKILL);
-		waitpid(made.child, NULL, 0);
-		made.child = 0;
+	if (made->child > 0)
+		kill(made->child, SIGKILL);
+	if (made->daemon > 0 && kill(made->daemon, SIGINT) == 0) {
+		/* a clean stop removes its probes from tracefs; SIGKILL after 10 s */
+		for (int w = 0; w < 1000 && alive(made->daemon); w++)
+			sleep_ms(10);
+		if (alive(made->daemon))
+			kill(made->daemon, SIGKILL);
 	}
-	if (made.t && made.t->pid > 0) {
-		kill(made.t->pid, SIGKILL);
-		waitpid(made.t->pid, NULL, 0);
-		made.t->pid = 0;
-	}
+	for (size_t i = 0; i < sizeof(made->dirs) / sizeof(made->dirs[0]); i++)
+		if (made->dirs[i][0]) {
+			char cmd[400];
+
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", made->dirs[i]);
+			if (system(cmd) != 0)
+				fprintf(stderr, "%s: failed\n", cmd);
+		}
+	memset(made, 0, sizeof(*made));
+}
+
+/* dir (or the directory of the file dir, with file) is removed after a failure */
+static void made_dir(const char *dir, bool file)
+{
+	for (size_t i = 0; i < sizeof(made->dirs) / sizeof(made->dirs[0]); i++)
+		if (!made->dirs[i][0]) {
+			snprintf(made->dirs[i], sizeof(made->dirs[i]), "%s", dir);
+			if (file && strrchr(made->dirs[i], '/'))
+				*strrchr(made->dirs[i], '/') = 0;
+			return;
+		}
+	ck_abort_msg("more than 6 directories");
+}
+
+/* the daemon of tld_start_log() (whatever it returned): stopped, its directory removed */
+static void made_tld(const struct tld *t)
+{
+	made->daemon = t->pid;
+	made_dir(t->dir, false);
+}
+
+/* tld_stop(), after which the daemon is no one's to stop */
+static int made_stop(struct tld *t)
+{
+	int ret = tld_stop(t);
+
+	made->daemon = 0;
+	return ret;
+}
+
+/* the test ended well and removed what it made itself */
+static void made_done(void)
+{
+	memset(made, 0, sizeof(*made));
 }
 
 /* ------------------------------------------------------------------ */
@@ -185,7 +256,7 @@ static void storm_start(struct storm *s, long rate)
 	close(q[1]);
 	s->go = p[1];
 	s->result = q[0];
-	made.child = s->pid;
+	made->child = s->pid;
 }
 
 static void storm_go(struct storm *s)
@@ -202,7 +273,7 @@ static long storm_stop(struct storm *s)
 	close(s->go);
 	ck_assert_int_eq(read(s->result, &calls, sizeof(calls)), (ssize_t)sizeof(calls));
 	ck_assert_int_eq(waitpid(s->pid, &status, 0), s->pid);
-	made.child = 0;
+	made->child = 0;
 	close(s->result);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	return calls;
@@ -430,16 +501,16 @@ START_TEST(test_soak)
 	double elapsed, rotations, growth;
 	uint64_t t0, end;
 	char cpus[64];
-	int hotplug = 0;
+	int hotplug = 0, ret;
 
 	if (skip)
 		return;
-	atexit(undo_made);
 	snprintf(cpus, sizeof(cpus), "%s", cpus_online());
 	fs = calloc(1, sizeof(*fs));
 	smp = calloc((size_t)seconds * 1000 / SAMPLE_MS + 16, sizeof(*smp));
 	ck_assert(fs && smp);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	made_dir(dir, false);
 	snprintf(fs->log, sizeof(fs->log), "%s/events.jsonl", dir);
 	snprintf(fs->seen, sizeof(fs->seen), "%s/seen", dir);
 	ck_assert_int_eq(mkdir(fs->seen, 0700), 0);
@@ -447,12 +518,14 @@ START_TEST(test_soak)
 
 	storm_start(&s, rate);
 	itest_conf_new(conf, sizeof(conf));
+	made_dir(conf, true);
 	/* the defaults, but for the group, the metrics file and the probe */
 	itest_conf_write(conf, "[daemon]\ngroup = " GROUP "\nmetrics_file = %s\n\n"
 			 "[tracepoint ppid]\nevent = " EVENT "\nfilter = common_pid == %d\n",
 			 metrics, s.pid);
-	made.t = &t;
-	ck_assert_int_eq(tld_start_log(&t, args, fs->log), 0);
+	ret = tld_start_log(&t, args, fs->log);
+	made_tld(&t);
+	ck_assert_int_eq(ret, 0);
 	printf("soak: %ld s of getppid at %ld calls/s, default sizes, log %s, CPUs %s\n", seconds,
 	       rate, fs->log, cpus);
 
@@ -502,8 +575,7 @@ START_TEST(test_soak)
 	}
 	calls = storm_stop(&s);
 	elapsed = (double)(now_ns() - t0) / 1e9;
-	ck_assert_int_eq(tld_stop(&t), 0);
-	made.t = NULL;
+	ck_assert_int_eq(made_stop(&t), 0);
 	look(fs);
 
 	growth = 100.0 * (double)(smp[nsamples - 1].rss - smp[at10].rss) / (double)smp[at10].rss;
@@ -561,6 +633,7 @@ START_TEST(test_soak)
 	tld_cleanup(&t);
 	itest_conf_remove(conf);
 	rm_rf(dir);
+	made_done();
 }
 END_TEST
 
@@ -576,8 +649,10 @@ int main(void)
 	if (skip)
 		printf("SKIP: soak: %s\n", skip);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	made_map();
 	/* the storm, then counting every line it wrote (about 5 µs a line) */
 	tcase_set_timeout(tc, (double)(v && atol(v) > 0 ? atol(v) : 600) * 1.5 + 600);
+	tcase_add_unchecked_fixture(tc, NULL, undo_made);
 	tcase_add_test(tc, test_soak);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
