@@ -19,9 +19,9 @@
  *                creates the file anyway, so nothing is lost; the
  *                read-only mount is the real test
  *
- * Each test uses the group check_signals and removes what it made: the
- * daemon and the child are killed by pid, a bind mount is always undone
- * (also when an assertion ends the test, from an atexit handler).
+ * Each test uses the group check_signals_PID and removes what it made: the
+ * daemon is stopped and the child killed by pid, a bind mount is always
+ * undone (also when an assertion ends the test: see struct made).
  */
 #include <check.h>
 #include <dirent.h>
@@ -46,9 +46,31 @@
 #include "integration/itest.h"
 
 #define EVENT	"syscalls/sys_enter_getppid"
-#define GROUP	"check_signals"
 
 static const char *skip;
+
+/*
+ * The tracefs group: the file's name and the runner's pid, so that two
+ * runs of this file (two builds, a sanitizer's and the plain one) can run
+ * side by side; its lock file goes at the end (group_lock_remove).
+ */
+static char group[64];
+
+static void group_name(void)
+{
+	snprintf(group, sizeof(group), "%s_%d", "check_signals", (int)getpid());
+}
+
+/* the daemon's lock of the group: its holder is gone, and it is ours */
+static void group_lock_remove(void)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/run/tracelogd/%s.lock", group);
+	if (unlink(p) < 0 && errno != ENOENT)
+		fprintf(stderr, "%s: %s\n", p, strerror(errno));
+}
+
 
 static void sleep_ms(long ms)
 {
@@ -586,13 +608,15 @@ static void rm_rf(const char *d)
 /* no dynamic event of ours is left in tracefs */
 static void assert_group_gone(void)
 {
-	char line[512];
+	char line[512], want[80];
 	FILE *f = fopen("/sys/kernel/tracing/dynamic_events", "r");
 
 	if (!f)
 		return;
+
+	snprintf(want, sizeof(want), ":%s/", group);
 	while (fgets(line, sizeof(line), f))
-		ck_assert_msg(!strstr(line, ":" GROUP "/"), "left in tracefs: %s", line);
+		ck_assert_msg(!strstr(line, want), "left in tracefs: %s", line);
 	fclose(f);
 }
 
@@ -619,7 +643,7 @@ static void assert_group_gone(void)
  */
 #define CONF \
 	"[daemon]\n" \
-	"group = " GROUP "\n" \
+	"group = %s\n" \
 	"stats_interval = 1s\n" \
 	"metrics_file = %s\n" \
 	"%s" \
@@ -655,7 +679,8 @@ static void write_conf(const char *path, bool b, const char *metrics, pid_t chil
 		if (helper)
 			snprintf(extra + n, sizeof(extra) - (size_t)n, CONF_B_UPROBE, helper);
 	}
-	itest_conf_write(path, CONF, metrics, b ? "flush_interval = 500ms\n" : "", child, extra);
+	itest_conf_write(path, CONF, group, metrics, b ? "flush_interval = 500ms\n" : "", child,
+			 extra);
 }
 
 START_TEST(test_signals)
@@ -861,7 +886,7 @@ START_TEST(test_readonly_dir)
 	storm_start(&s, RO_RATE);
 	snprintf(filter, sizeof(filter), "%s", storm_filter(&s));
 	{
-		const char *args[] = { "-e", EVENT, "-f", filter, "--group", GROUP, "-v",
+		const char *args[] = { "-e", EVENT, "-f", filter, "--group", group, "-v",
 				       "--stats-interval", "1", "--metrics-file", metrics, NULL };
 		int ret = tld_start_log(&t, args, log);
 
@@ -981,7 +1006,7 @@ START_TEST(test_chmod_dir)
 	storm_start(&s, RO_RATE);
 	snprintf(filter, sizeof(filter), "%s", storm_filter(&s));
 	{
-		const char *args[] = { "-e", EVENT, "-f", filter, "--group", GROUP, "-v", NULL };
+		const char *args[] = { "-e", EVENT, "-f", filter, "--group", group, "-v", NULL };
 		int ret = tld_start_log(&t, args, log);
 
 		made_tld(&t);
@@ -1048,9 +1073,11 @@ int main(void)
 		printf("SKIP: signals: %s\n", skip);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	made_map();
+	group_name();
 	sr = srunner_create(signals_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	group_lock_remove();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

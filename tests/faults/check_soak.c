@@ -43,12 +43,34 @@
 #include "integration/itest.h"
 
 #define EVENT		"syscalls/sys_enter_getppid"
-#define GROUP		"check_soak"
 #define ROTATE_SIZE	(64ULL << 20)	/* the defaults this test relies on */
 #define ROTATE_KEEP	8
 #define SAMPLE_MS	2000
 
 static const char *skip;
+
+/*
+ * The tracefs group: the file's name and the runner's pid, so that two
+ * runs of this file (two builds, a sanitizer's and the plain one) can run
+ * side by side; its lock file goes at the end (group_lock_remove).
+ */
+static char group[64];
+
+static void group_name(void)
+{
+	snprintf(group, sizeof(group), "%s_%d", "check_soak", (int)getpid());
+}
+
+/* the daemon's lock of the group: its holder is gone, and it is ours */
+static void group_lock_remove(void)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/run/tracelogd/%s.lock", group);
+	if (unlink(p) < 0 && errno != ENOENT)
+		fprintf(stderr, "%s: %s\n", p, strerror(errno));
+}
+
 
 static void sleep_ms(long ms)
 {
@@ -520,9 +542,9 @@ START_TEST(test_soak)
 	itest_conf_new(conf, sizeof(conf));
 	made_dir(conf, true);
 	/* the defaults, but for the group, the metrics file and the probe */
-	itest_conf_write(conf, "[daemon]\ngroup = " GROUP "\nmetrics_file = %s\n\n"
+	itest_conf_write(conf, "[daemon]\ngroup = %s\nmetrics_file = %s\n\n"
 			 "[tracepoint ppid]\nevent = " EVENT "\nfilter = common_pid == %d\n",
-			 metrics, s.pid);
+			 group, metrics, s.pid);
 	ret = tld_start_log(&t, args, fs->log);
 	made_tld(&t);
 	ck_assert_int_eq(ret, 0);
@@ -650,6 +672,7 @@ int main(void)
 		printf("SKIP: soak: %s\n", skip);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	made_map();
+	group_name();
 	/* the storm, then counting every line it wrote (about 5 µs a line) */
 	tcase_set_timeout(tc, (double)(v && atol(v) > 0 ? atol(v) : 600) * 1.5 + 600);
 	tcase_add_unchecked_fixture(tc, NULL, undo_made);
@@ -659,5 +682,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	group_lock_remove();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
