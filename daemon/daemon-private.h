@@ -158,8 +158,9 @@ void daemon_reload(struct daemon *d);
 /*
  * daemon_watch_sync - watch the directory of every uprobe's binary
  * (inotify), first taking the file each new probe is armed on; drop the
- * watches no probe needs any more.  Called once the engine runs and after
- * each reload.  A failure is said on stderr: the probes trace on, unwatched.
+ * watches no probe needs any more, and the inotify descriptor with the last
+ * uprobe.  Called once the engine runs and after each reload.  A failure is
+ * said on stderr: the probes trace on, unwatched.
  */
 void daemon_watch_sync(struct daemon *d);
 /* the inotify descriptor to poll, or -1 */

@@ -191,11 +191,13 @@ void daemon_watch_sync(struct daemon *d)
 	const char *base;
 	struct stat st;
 	size_t i, k;
+	bool any;
 
 	for (i = 0; i < d->nr_probes; i++)
 		if (is_uprobe(d->probes[i]))
 			break;
-	if (i == d->nr_probes && !w)
+	any = i < d->nr_probes;
+	if (!any && !w)
 		return;
 	if (!w) {
 		w = calloc(1, sizeof(*w));
@@ -253,6 +255,13 @@ void daemon_watch_sync(struct daemon *d)
 		free(w->dirs[k].dir);
 		w->dirs[k] = w->dirs[--w->nr_dirs];
 	}
+	/*
+	 * The last uprobe gone (a reload removed it): its inotify descriptor
+	 * goes too, so that reloads adding and removing uprobes leave the
+	 * daemon with the descriptors it had.
+	 */
+	if (!any)
+		daemon_watch_free(d);
 }
 
 int daemon_watch_fd(const struct daemon *d)
@@ -635,6 +644,8 @@ void daemon_watch_run(struct daemon *d, uint64_t now)
 	if (d->watch->resync_at && d->watch->resync_at <= now) {
 		/* a directory came back, perhaps with its binary: look at every one */
 		daemon_watch_sync(d);
+		if (!d->watch)
+			return;
 		schedule_name(d, NULL, NULL, now, false);
 	}
 	/* check() replaces d->probes[i] in place: the walk stays valid */
