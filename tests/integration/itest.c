@@ -32,6 +32,13 @@ const char *itest_skip_reason(void)
 	return NULL;
 }
 
+bool itest_sanitized(void)
+{
+	const char *v = getenv("TRACELOGD_SANITIZED");
+
+	return v && !strcmp(v, "1");
+}
+
 void tld_init(struct tld *t)
 {
 	memset(t, 0, sizeof(*t));

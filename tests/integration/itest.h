@@ -8,6 +8,7 @@
 #define TRACELOGD_ITEST_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,6 +23,14 @@ struct tld {
 
 /* itest_skip_reason - NULL when integration tests can run, else why not. */
 const char *itest_skip_reason(void);
+
+/*
+ * itest_sanitized - true when TRACELOGD_SANITIZED=1 (make check-sanitize
+ * sets it): tracelogd and the engine are sanitizer builds, several times
+ * slower, and may lose events at a full storm's rate.  Only the assertions
+ * that nothing was lost give way to it; the accounting is still exact.
+ */
+bool itest_sanitized(void);
 
 /* tld_init - a fresh temporary directory; tld_start and tld_run call it. */
 void tld_init(struct tld *t);
