@@ -189,7 +189,7 @@ run: deps
 # everything CI runs: unit, integration (root, real kernel), the faults, the
 # kprobe VM and the unit under real systemd; then the unit tests under
 # valgrind, the short fuzzing run and the sanitizer builds, cheapest first
-# (about 3, 4 and 25 minutes on the development VM), one after the other so
+# (about 3.5, 3 and 16 minutes on the development VM), one after the other so
 # that no storm runs beside another
 check: deps-test
 	$(MAKE) all check-unit check-integration check-faults check-vm check-systemd
