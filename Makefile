@@ -242,8 +242,9 @@ check-valgrind: $(UNIT_BIN)
 # the tests kill many a tracelogd and throw its standard error away, and some
 # run it as another user, so a report on standard error could go unseen.
 # Any report fails the run, and is printed.  TRACELOGD_SANITIZED=1 tells
-# the tests the daemon is several times slower than it ships: only the
-# assertions that nothing was lost at full storm rate give way, the
+# the tests the daemon is several times slower than it ships and that the
+# sanitizer's runtime holds memory of its own: only the assertions that
+# nothing was lost at full storm rate and the bounds on VmRSS give way, the
 # accounting is still checked exactly.  SAN_SOAK_SECONDS is the long storm
 # of the fault suite.
 SANITIZERS       := address,undefined thread
