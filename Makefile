@@ -143,6 +143,9 @@ $(BUILD)/tests/helper_%: tests/integration/helper_%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -std=gnu11 -Wall -o $@ $<
 
+# helper_probe2 is helper_probe with its function at another offset (#include)
+$(BUILD)/tests/helper_probe2: tests/integration/helper_probe.c
+
 # ELF files the probes unit tests resolve symbols in: an executable (PIE,
 # non-PIE, stripped) and a shared library with versioned symbols.
 ELF_DIR  := $(BUILD)/tests/elf
