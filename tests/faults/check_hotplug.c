@@ -87,21 +87,6 @@
 
 static const char *skip;
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------ */
 /* cpu1, and what the test made, undone whatever happens               */
 
@@ -290,38 +275,6 @@ static long gen_stop(struct gen *g, int slot)
 
 /* ------------------------------------------------------------------ */
 /* The daemon's process                                                */
-
-static int fd_count(pid_t pid)
-{
-	char p[64];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(p, sizeof(p), "/proc/%d/fd", pid);
-	d = opendir(p);
-	ck_assert_msg(d != NULL, "%s: %s", p, strerror(errno));
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static long rss_kb(pid_t pid)
-{
-	char p[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "/proc/%d/status", pid);
-	f = fopen(p, "r");
-	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 static void daemon_alive(struct tld *t)
 {
@@ -532,46 +485,46 @@ static void hotplug_cycles(int cycles, const char *ring_pages, const char *what)
 	gen_start(&g[0], 0, 0);
 	gen_start(&g[1], 1, 1);
 	start_daemon(&t, g, ring_pages);
-	fds_before = fd_count(t.pid);
-	rss_before = rss_kb(t.pid);
+	fds_before = itest_fd_count(t.pid);
+	rss_before = itest_rss_kib(t.pid);
 	memset(&ty, 0, sizeof(ty));
-	t0 = now_ns();
+	t0 = itest_now_ns();
 	gen_go(&g[0]);
 	gen_go(&g[1]);
-	sleep_ms(ONLINE_MS / 2);
+	itest_sleep_ms(ONLINE_MS / 2);
 	ty.on[ty.nr_on].from = t0;	/* pinned to cpu1 from the start */
 	for (i = 0; i < cycles; i++) {
 		uint64_t t_off, t_wait, t_on, t_traced;
 
-		ty.on[ty.nr_on++].to = now_ns();
+		ty.on[ty.nr_on++].to = itest_now_ns();
 		cpu1_offline();
-		t_off = now_ns();
+		t_off = itest_now_ns();
 		/* it runs anywhere now, which is cpu0: keep it there */
 		pin(g[1].pid, 0);
 		ck_assert_msg(tld_wait_daemon(&t, "cpu-offline", (size_t)i + 1, WAIT_LINE_MS) == 0,
 			      "no cpu-offline line %d: %s", i + 1, tld_stderr(&t));
-		t_wait = now_ns();
+		t_wait = itest_now_ns();
 		if (t_wait - t_off < OFFLINE_MS * 1000000ULL)
-			sleep_ms((long)((OFFLINE_MS * 1000000ULL - (t_wait - t_off)) / 1000000));
-		t_on = now_ns();
+			itest_sleep_ms((long)((OFFLINE_MS * 1000000ULL - (t_wait - t_off)) / 1000000));
+		t_on = itest_now_ns();
 		ty.off[ty.nr_off].from = t_off;
 		ty.off[ty.nr_off++].to = t_on;
 		cpu1_online();
 		ck_assert_msg(tld_wait_daemon(&t, "cpu-online", (size_t)i + 1, WAIT_LINE_MS) == 0,
 			      "no cpu-online line %d: %s", i + 1, tld_stderr(&t));
-		t_traced = now_ns();
+		t_traced = itest_now_ns();
 		pin(g[1].pid, 1);
-		ty.on[ty.nr_on].from = now_ns();
+		ty.on[ty.nr_on].from = itest_now_ns();
 		printf("%s: cycle %d: cpu-offline line %.0f ms after the offline, "
 		       "cpu-online line %.0f ms after the online\n", what, i + 1,
 		       (double)(t_wait - t_off) / 1e6, (double)(t_traced - t_on) / 1e6);
 		daemon_alive(&t);
-		sleep_ms(ONLINE_MS);
+		itest_sleep_ms(ONLINE_MS);
 	}
-	ty.on[ty.nr_on++].to = now_ns();
+	ty.on[ty.nr_on++].to = itest_now_ns();
 	daemon_alive(&t);
-	fds_after = fd_count(t.pid);
-	rss_after = rss_kb(t.pid);
+	fds_after = itest_fd_count(t.pid);
+	rss_after = itest_rss_kib(t.pid);
 	calls = gen_stop(&g[0], 0);
 	calls += gen_stop(&g[1], 1);
 	pids[0] = g[0].pid;
@@ -640,21 +593,21 @@ START_TEST(test_pending_loss)
 	memset(&ty, 0, sizeof(ty));
 	gen_go(&g[0]);
 	gen_go(&g[1]);
-	sleep_ms(300);
+	itest_sleep_ms(300);
 	/* no reader: the one-page rings fill, the kernel counts what they refuse */
 	ck_assert_int_eq(kill(t.pid, SIGSTOP), 0);
-	sleep_ms(300);
+	itest_sleep_ms(300);
 	cpu1_offline();
 	pin(g[1].pid, 0);
 	ck_assert_int_eq(kill(t.pid, SIGCONT), 0);
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-offline", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-offline line: %s", tld_stderr(&t));
-	sleep_ms(300);
+	itest_sleep_ms(300);
 	cpu1_online();
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-online line: %s", tld_stderr(&t));
 	pin(g[1].pid, 1);
-	sleep_ms(500);
+	itest_sleep_ms(500);
 	daemon_alive(&t);
 	calls = gen_stop(&g[0], 0);
 	calls += gen_stop(&g[1], 1);
@@ -692,21 +645,21 @@ START_TEST(test_quick_flip)
 	memset(&ty, 0, sizeof(ty));
 	gen_go(&g[0]);
 	gen_go(&g[1]);
-	sleep_ms(300);
+	itest_sleep_ms(300);
 	ck_assert_int_eq(kill(t.pid, SIGSTOP), 0);
 	cpu1_offline();
 	pin(g[1].pid, 0);
 	cpu1_online();
 	ck_assert_int_eq(kill(t.pid, SIGCONT), 0);
-	t_cont = now_ns();
+	t_cont = itest_now_ns();
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-online line: %s", tld_stderr(&t));
 	printf("quick flip: cpu-online line %.0f ms after SIGCONT\n",
-	       (double)(now_ns() - t_cont) / 1e6);
+	       (double)(itest_now_ns() - t_cont) / 1e6);
 	pin(g[1].pid, 1);
-	ty.on[0].from = now_ns();
-	sleep_ms(ONLINE_MS);
-	ty.on[0].to = now_ns();
+	ty.on[0].from = itest_now_ns();
+	itest_sleep_ms(ONLINE_MS);
+	ty.on[0].to = itest_now_ns();
 	ty.nr_on = 1;
 	daemon_alive(&t);
 	calls = gen_stop(&g[0], 0);
@@ -843,7 +796,7 @@ START_TEST(test_reload_offline)
 	made->daemon = t.pid;
 	gen_go(&g[0]);
 	gen_go(&g[1]);
-	sleep_ms(300);
+	itest_sleep_ms(300);
 	cpu1_offline();
 	pin(g[1].pid, 0);
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-offline", 1, WAIT_LINE_MS) == 0,
@@ -852,13 +805,13 @@ START_TEST(test_reload_offline)
 	ck_assert_int_eq(kill(t.pid, SIGHUP), 0);
 	ck_assert_msg(tld_wait_daemon(&t, "reloaded", 1, WAIT_LINE_MS) == 0,
 		      "no reloaded line: %s", tld_stderr(&t));
-	t_reloaded = now_ns();
+	t_reloaded = itest_now_ns();
 	cpu1_online();
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-online line: %s", tld_stderr(&t));
-	t_online = now_ns();
+	t_online = itest_now_ns();
 	pin(g[1].pid, 1);
-	sleep_ms(ONLINE_MS);
+	itest_sleep_ms(ONLINE_MS);
 	daemon_alive(&t);
 	gen_stop(&g[0], 0);
 	gen_stop(&g[1], 1);
@@ -911,26 +864,26 @@ START_TEST(test_start_offline)
 	gen_start(&g[1], 1, 1);
 	cpu1_offline();
 	pin(g[1].pid, 0);
-	t_start = now_ns();
+	t_start = itest_now_ns();
 	start_daemon(&t, g, "256");
 	memset(&ty, 0, sizeof(ty));
 	gen_go(&g[0]);
 	gen_go(&g[1]);
-	sleep_ms(300);
-	t_on = now_ns();
+	itest_sleep_ms(300);
+	t_on = itest_now_ns();
 	cpu1_online();
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-online line: %s", tld_stderr(&t));
 	pin(g[1].pid, 1);
 	printf("start offline: started in %.0f ms with cpu1 offline, cpu-online line %.0f ms "
 	       "after the online\n", (double)(t_on - t_start) / 1e6 - 300,
-	       (double)(now_ns() - t_on) / 1e6);
-	ty.on[0].from = now_ns();
+	       (double)(itest_now_ns() - t_on) / 1e6);
+	ty.on[0].from = itest_now_ns();
 	ty.off[0].from = 0;
 	ty.off[0].to = t_on;
 	ty.nr_off = 1;
-	sleep_ms(ONLINE_MS);
-	ty.on[0].to = now_ns();
+	itest_sleep_ms(ONLINE_MS);
+	ty.on[0].to = itest_now_ns();
 	ty.nr_on = 1;
 	daemon_alive(&t);
 	calls = gen_stop(&g[0], 0);
@@ -1000,15 +953,15 @@ START_TEST(test_no_fds)
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-untraced", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-untraced line: %s", tld_stderr(&t));
 	/* tried again every second meanwhile, and told once */
-	sleep_ms(2500);
+	itest_sleep_ms(2500);
 	daemon_alive(&t);
 	ck_assert_msg(prlimit(t.pid, RLIMIT_NOFILE, &high, NULL) == 0, "prlimit: %s", strerror(errno));
 	ck_assert_msg(tld_wait_daemon(&t, "cpu-online", 1, WAIT_LINE_MS) == 0,
 		      "no cpu-online line: %s", tld_stderr(&t));
 	pin(g[1].pid, 1);
-	ty.on[0].from = now_ns();
-	sleep_ms(ONLINE_MS);
-	ty.on[0].to = now_ns();
+	ty.on[0].from = itest_now_ns();
+	itest_sleep_ms(ONLINE_MS);
+	ty.on[0].to = itest_now_ns();
 	ty.nr_on = 1;
 	daemon_alive(&t);
 	calls = gen_stop(&g[0], 0);

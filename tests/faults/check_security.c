@@ -49,13 +49,6 @@
 
 static const char *skip;
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 static const char *srcdir(void)
 {
 	const char *d = getenv("TRACELOGD_SRCDIR");
@@ -348,7 +341,7 @@ START_TEST(exec_only_daemon)
 	for (i = 0; i < 6000 && !file_has(t.log, "\"state\":\"started\"", NULL); i++) {
 		ck_assert_msg(waitpid(made.strace, &status, WNOHANG) == 0,
 			      "tracelogd under strace exited before starting: %s", tld_stderr(&t));
-		sleep_ms(10);
+		itest_sleep_ms(10);
 	}
 	tlog_read(&l, t.log);
 	started = tlog_daemon(&l, "started");
@@ -367,14 +360,14 @@ START_TEST(exec_only_daemon)
 	ck_assert_int_eq(kill(made.daemon, SIGHUP), 0);
 	/* stderr, not the log: the "reloaded" line may be in a rotated file by now */
 	for (i = 0; i < 6000 && !strstr(tld_stderr(&t), "tracelogd: reloaded:"); i++)
-		sleep_ms(10);
+		itest_sleep_ms(10);
 	ck_assert_msg(strstr(tld_stderr(&t), "tracelogd: reloaded:"), "not reloaded within 60 s: %s",
 		      tld_stderr(&t));
 	storm_round(go, done);
 	helper_round(helper);
 	/* a stats tick has written the metrics file */
 	for (i = 0; i < 1000 && access(metrics, F_OK); i++)
-		sleep_ms(10);
+		itest_sleep_ms(10);
 	assert_mode("metrics file", metrics);
 	assert_mode("log", t.log);
 	snprintf(path, sizeof(path), "%s.1", t.log);

@@ -72,21 +72,6 @@ static void group_lock_remove(void)
 }
 
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* /sys/devices/system/cpu/online ("0-1"), in a static buffer */
 static const char *cpus_online(void)
 {
@@ -135,11 +120,6 @@ static void made_map(void)
 	memset(made, 0, sizeof(*made));
 }
 
-static bool alive(pid_t pid)
-{
-	return kill(pid, 0) == 0 || errno != ESRCH;
-}
-
 /* the runner's teardown of each test (its process has ended) */
 static void undo_made(void)
 {
@@ -151,9 +131,9 @@ static void undo_made(void)
 		kill(made->child, SIGKILL);
 	if (made->daemon > 0 && kill(made->daemon, SIGINT) == 0) {
 		/* a clean stop removes its probes from tracefs; SIGKILL after 10 s */
-		for (int w = 0; w < 1000 && alive(made->daemon); w++)
-			sleep_ms(10);
-		if (alive(made->daemon))
+		for (int w = 0; w < 1000 && itest_alive(made->daemon); w++)
+			itest_sleep_ms(10);
+		if (itest_alive(made->daemon))
 			kill(made->daemon, SIGKILL);
 	}
 	for (size_t i = 0; i < sizeof(made->dirs) / sizeof(made->dirs[0]); i++)
@@ -298,22 +278,6 @@ static const char *storm_filter(const struct storm *s)
 /* ------------------------------------------------------------------ */
 /* The daemon's process: descriptors, memory, stderr                   */
 
-static int fd_count(pid_t pid)
-{
-	char p[64];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(p, sizeof(p), "/proc/%d/fd", pid);
-	d = opendir(p);
-	ck_assert_msg(d != NULL, "%s: %s", p, strerror(errno));
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /* what the daemon's descriptors point to, one per line (for a failure) */
 static void fd_list(pid_t pid, char *buf, size_t len)
 {
@@ -338,23 +302,6 @@ static void fd_list(pid_t pid, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, "  %s -> %s\n", de->d_name, target);
 	}
 	closedir(d);
-}
-
-/* VmRSS in KiB */
-static long rss_kib(pid_t pid)
-{
-	char p[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "/proc/%d/status", pid);
-	f = fopen(p, "r");
-	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
 }
 
 static size_t count_str(const char *text, const char *needle)
@@ -405,14 +352,14 @@ static int stderr_has(struct tld *t, const char *needle, size_t n)
 /* wait up to ms for n occurrences of needle in the daemon's stderr */
 static int wait_stderr_n(struct tld *t, const char *needle, size_t n, long ms)
 {
-	uint64_t end = now_ns() + (uint64_t)ms * 1000000ULL;
+	uint64_t end = itest_now_ns() + (uint64_t)ms * 1000000ULL;
 
 	for (;;) {
 		if (stderr_has(t, needle, n))
 			return 1;
-		if (now_ns() > end || waitpid(t->pid, NULL, WNOHANG) == t->pid)
+		if (itest_now_ns() > end || waitpid(t->pid, NULL, WNOHANG) == t->pid)
 			return 0;
-		sleep_ms(2);
+		itest_sleep_ms(2);
 	}
 }
 
@@ -730,23 +677,23 @@ START_TEST(test_signals)
 	 * checked (and does not settle in the 60 s the wait allows).
 	 */
 	for (i = 0; i < 5000 && file_size(log) < (1 << 20); i++)
-		sleep_ms(2);
-	rss_before = rss_kib(t.pid);
+		itest_sleep_ms(2);
+	rss_before = itest_rss_kib(t.pid);
 	for (i = 0, stable = 0; i < 240 && stable < 8 && !itest_sanitized(); i++) {
 		long r;
 
-		sleep_ms(250);
-		r = rss_kib(t.pid);
+		itest_sleep_ms(250);
+		r = itest_rss_kib(t.pid);
 		stable = r == rss_before ? stable + 1 : 0;
 		rss_before = r;
 	}
 	printf("signals: warm-up: VmRSS steady at %ld KiB after %.2f s\n", rss_before,
 	       (double)i / 4);
-	fd_before = fd_count(t.pid);
+	fd_before = itest_fd_count(t.pid);
 	fd_list(t.pid, fds, sizeof(fds));
 	printf("signals: before: %d descriptors, VmRSS %ld KiB\n", fd_before, rss_before);
 
-	t0 = now_ns();
+	t0 = itest_now_ns();
 	for (i = 0; i < SIG_ROUNDS; i++) {
 		int hup_first = i % 2 == 0;
 
@@ -770,7 +717,7 @@ START_TEST(test_signals)
 			      "round %d: no reopen reported: %s", i, tail(tld_stderr(&t)));
 	}
 	printf("signals: %d SIGHUP and %d SIGUSR1 handled in %.1f s, the log renamed %d times\n",
-	       SIG_ROUNDS, SIG_ROUNDS, (double)(now_ns() - t0) / 1e9, renamed);
+	       SIG_ROUNDS, SIG_ROUNDS, (double)(itest_now_ns() - t0) / 1e9, renamed);
 
 	/*
 	 * Settled: the configuration is A again (the last reload), nothing is
@@ -778,12 +725,12 @@ START_TEST(test_signals)
 	 * (the metrics file being written): look again for up to 5 s.
 	 */
 	for (i = 0; i < 50; i++) {
-		fd_after = fd_count(t.pid);
+		fd_after = itest_fd_count(t.pid);
 		if (fd_after == fd_before)
 			break;
-		sleep_ms(100);
+		itest_sleep_ms(100);
 	}
-	rss_after = rss_kib(t.pid);
+	rss_after = itest_rss_kib(t.pid);
 	printf("signals: after: %d descriptors, VmRSS %ld KiB (%+ld KiB)\n", fd_after, rss_after,
 	       rss_after - rss_before);
 	if (fd_after != fd_before) {
@@ -906,7 +853,7 @@ START_TEST(test_readonly_dir)
 	}
 	storm_go(&s);
 	for (i = 0; i < 5000 && file_size(log) < (256 << 10); i++)
-		sleep_ms(2);
+		itest_sleep_ms(2);
 
 	/* read-only: a bind mount of the directory over itself, remounted ro */
 	ck_assert_int_eq(mount(dir, dir, NULL, MS_BIND, NULL), 0);
@@ -926,7 +873,7 @@ START_TEST(test_readonly_dir)
 		sink_down = metric(metrics, "tracelogd_lost_total{stage=\"sink\"}");
 		if (sink_down >= RO_SINK_MIN && metric(metrics, "tracelogd_log_up") == 0)
 			break;
-		sleep_ms(10);
+		itest_sleep_ms(10);
 	}
 	printf("read-only: metrics while down: log_up %.0f, sink lost %.0f, up %.0f\n",
 	       metric(metrics, "tracelogd_log_up"), sink_down, metric(metrics, "tracelogd_up"));
@@ -956,7 +903,7 @@ START_TEST(test_readonly_dir)
 		json_decref(st);
 		if (told)
 			break;
-		sleep_ms(20);
+		itest_sleep_ms(20);
 	}
 	ck_assert_msg(i < 500, "no stats line with the sink's losses after the outage");
 	calls = storm_stop(&s);
@@ -1025,7 +972,7 @@ START_TEST(test_chmod_dir)
 	}
 	storm_go(&s);
 	for (i = 0; i < 5000 && file_size(log) < (256 << 10); i++)
-		sleep_ms(2);
+		itest_sleep_ms(2);
 	ck_assert_int_eq(rename(log, moved), 0);
 	ck_assert_int_eq(chmod(dir, 0500), 0);
 	snprintf(made->chmodded, sizeof(made->chmodded), "%s", dir);
@@ -1034,7 +981,7 @@ START_TEST(test_chmod_dir)
 	ck_assert_int_ge(file_size(log), 0);
 	printf("chmod 0500: root created %s in a 0500 directory (CAP_DAC_OVERRIDE): "
 	       "modes do not stop root; the read-only mount is the real test\n", log);
-	sleep_ms(500);
+	itest_sleep_ms(500);
 	ck_assert_int_eq(chmod(dir, 0700), 0);
 	made->chmodded[0] = 0;
 	calls = storm_stop(&s);

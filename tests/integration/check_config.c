@@ -1037,13 +1037,6 @@ static void threads_resume(pid_t *tids, size_t n)
 		ck_assert_int_eq(ptrace(PTRACE_DETACH, tids[i], 0, 0), 0);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * The watchdog is fed only while the engine works: a hung reader, or hung
  * workers with records waiting, stop the pings (systemd then restarts the
@@ -1089,7 +1082,7 @@ START_TEST(test_watchdog_hang)
 	threads_stop(tids, 1);
 	notes_read(fd, n, 150);		/* a ping already on its way */
 	before = notes_count(n, "WATCHDOG=1");
-	sleep_ms(1000);
+	itest_sleep_ms(1000);
 	notes_read(fd, n, 0);
 	printf("watchdog: %zu pings in 1 s with the reader stopped\n",
 	       notes_count(n, "WATCHDOG=1") - before);
@@ -1106,7 +1099,7 @@ START_TEST(test_watchdog_hang)
 	phase_start(&st, 'p');
 	notes_read(fd, n, 150);
 	before = notes_count(n, "WATCHDOG=1");
-	sleep_ms(1000);
+	itest_sleep_ms(1000);
 	notes_read(fd, n, 0);
 	printf("watchdog: %zu pings in 1 s with the workers stopped\n",
 	       notes_count(n, "WATCHDOG=1") - before);

@@ -108,13 +108,6 @@ static const char *child_filter(const struct child *c)
 	return f;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 static off_t file_size(const char *p)
 {
 	struct stat st;
@@ -128,7 +121,7 @@ static int wait_stderr(struct tld *t, const char *needle, long ms)
 	for (; ms > 0; ms -= 20) {
 		if (strstr(tld_stderr(t), needle))
 			return 1;
-		sleep_ms(20);
+		itest_sleep_ms(20);
 	}
 	return 0;
 }
@@ -284,13 +277,13 @@ START_TEST(test_reopen)
 	/* as logrotate does: rename, then SIGUSR1; each time the file has grown */
 	for (i = 0; i < 3; i++) {
 		for (int w = 0; w < 500 && file_size(log) < 2 << 20; w++)
-			sleep_ms(2);
+			itest_sleep_ms(2);
 		snprintf(p, sizeof(p), "%s.r%d", log, i);
 		ck_assert_int_eq(rename(log, p), 0);
 		ck_assert_int_eq(kill(t.pid, SIGUSR1), 0);
 		moved++;
 		for (int w = 0; w < 500 && file_size(log) < 0; w++)
-			sleep_ms(2);
+			itest_sleep_ms(2);
 	}
 	phase_wait(&c);
 	child_end(&c);
@@ -356,7 +349,7 @@ START_TEST(test_disk_full)
 	phase(&c);
 	ck_assert_msg(wait_stderr(&t, "No space left on device", 5000),
 		      "no disk-full message: %s", tld_stderr(&t));
-	sleep_ms(1000);		/* the first phase all handled, on a full disk */
+	itest_sleep_ms(1000);		/* the first phase all handled, on a full disk */
 	ck_assert_int_eq(unlink(filler), 0);
 	ck_assert_msg(wait_stderr(&t, "written again", 5000), "no recovery message: %s",
 		      tld_stderr(&t));
@@ -400,12 +393,12 @@ START_TEST(test_dir_removed)
 		ck_assert_int_eq(tld_start_log(&t, args, log), 0);
 	}
 	phase(&c);
-	sleep_ms(500);
+	itest_sleep_ms(500);
 	rm_rf(sub);
 	ck_assert_msg(wait_stderr(&t, "No such file or directory", 5000), "no message: %s",
 		      tld_stderr(&t));
 	phase(&c);		/* all lost: the log is down */
-	sleep_ms(1000);
+	itest_sleep_ms(1000);
 	ck_assert_int_eq(mkdir(sub, 0750), 0);
 	ck_assert_msg(wait_stderr(&t, "written again", 5000), "no recovery: %s", tld_stderr(&t));
 	phase(&c);
@@ -464,7 +457,7 @@ START_TEST(test_flush_interval)
 	}
 	phase(&c);
 	for (i = 0; i < 100 && n < 10; i++) {
-		sleep_ms(20);
+		itest_sleep_ms(20);
 		tlog_read(&l, t.log);
 		n = tlog_count(&l, EVENT, c.pid);
 		tlog_free(&l);
@@ -557,7 +550,7 @@ START_TEST(test_stats)
 	for (i = 0; i < 1000 && nstats < 2; i++) {
 		size_t k;
 
-		sleep_ms(20);
+		itest_sleep_ms(20);
 		tlog_read(&l, t.log);
 		for (nstats = 0, k = 0; k < l.n; k++)
 			nstats += !strcmp(jstr(l.lines[k], "type"), "stats") &&

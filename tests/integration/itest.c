@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* itest.c - see itest.h */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <check.h>
 
 #include "itest.h"
 
@@ -435,4 +438,60 @@ int tld_wait_daemon(struct tld *t, const char *state, size_t n, int ms)
 			return -1;
 		nanosleep(&five, NULL);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Time and processes                                                  */
+
+void itest_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+uint64_t itest_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+bool itest_alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+int itest_fd_count(pid_t pid)
+{
+	char p[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", pid);
+	d = opendir(p);
+	ck_assert_msg(d != NULL, "%s: %s", p, strerror(errno));
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+long itest_rss_kib(pid_t pid)
+{
+	char p[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", pid);
+	f = fopen(p, "r");
+	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	ck_assert_msg(kib >= 0, "%s: no VmRSS", p);
+	return kib;
 }

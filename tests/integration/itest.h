@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct tld {
@@ -114,5 +115,22 @@ void itest_conf_remove(const char *path);
  * tracelogd exited).
  */
 int tld_wait_daemon(struct tld *t, const char *state, size_t n, int ms);
+
+/* ------------------------------------------------------------------ */
+/* Time and processes                                                  */
+
+void itest_sleep_ms(long ms);
+
+/* CLOCK_MONOTONIC in ns */
+uint64_t itest_now_ns(void);
+
+/* pid exists (a zombie too) */
+bool itest_alive(pid_t pid);
+
+/* the descriptors pid holds (/proc/PID/fd); fails the test when unreadable */
+int itest_fd_count(pid_t pid);
+
+/* pid's VmRSS in KiB (/proc/PID/status); fails the test when unreadable */
+long itest_rss_kib(pid_t pid);
 
 #endif
