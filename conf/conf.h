@@ -71,6 +71,12 @@ void conf_errors_free(struct conf_errors *errs);
 /* ------------------------------------------------------------------ */
 /* The configuration                                                   */
 
+/* What stamps the samples; either way the log's times are CLOCK_MONOTONIC. */
+enum conf_clock {
+	CONF_CLOCK_PERF,	/* perf's clock + a measured offset: cheapest */
+	CONF_CLOCK_MONOTONIC,	/* the kernel's CLOCK_MONOTONIC: exact, dearer */
+};
+
 enum conf_overflow {
 	CONF_OVERFLOW_DROP,	/* a full queue drops the newest record, counted */
 	CONF_OVERFLOW_BLOCK,	/* the reader waits; the kernel counts ring losses */
@@ -110,6 +116,7 @@ struct conf_daemon {
 	unsigned ring_pages;		/* per CPU, a power of two */
 	unsigned queue_depth;		/* records per worker queue */
 	enum conf_overflow overflow;
+	enum conf_clock clock;
 	enum conf_flush flush;
 	uint64_t flush_interval_ms;
 	uint64_t stats_interval_ms;	/* 0: no stats lines */

@@ -45,6 +45,9 @@ struct dkey {
 static const char *const overflow_names[] = {
 	[CONF_OVERFLOW_DROP] = "drop", [CONF_OVERFLOW_BLOCK] = "block", NULL
 };
+static const char *const clock_names[] = {
+	[CONF_CLOCK_PERF] = "perf", [CONF_CLOCK_MONOTONIC] = "monotonic", NULL
+};
 static const char *const flush_names[] = {
 	[CONF_FLUSH_IDLE] = "idle", [CONF_FLUSH_INTERVAL] = "interval",
 	[CONF_FLUSH_LINE] = "line", NULL
@@ -60,6 +63,7 @@ static const struct dkey dkeys[] = {
 	{ "ring_pages", DK_UINT, OFF(ring_pages), 1, 1u << 20, false, true, NULL, NULL },
 	{ "queue_depth", DK_UINT, OFF(queue_depth), 16, 1u << 24, false, false, NULL, NULL },
 	{ "overflow", DK_ENUM, OFF(overflow), 0, 0, false, false, overflow_names, "drop or block" },
+	{ "clock", DK_ENUM, OFF(clock), 0, 0, false, false, clock_names, "perf or monotonic" },
 	{ "flush", DK_ENUM, OFF(flush), 0, 0, false, false, flush_names, "idle, interval or line" },
 	{ "flush_interval", DK_DURATION, OFF(flush_interval_ms), 10, 3600 * 1000, false, false,
 	  NULL, NULL },
@@ -94,6 +98,7 @@ int conf_daemon_defaults(struct conf_daemon *d)
 	d->ring_pages = 256;
 	d->queue_depth = 65536;
 	d->overflow = CONF_OVERFLOW_DROP;
+	d->clock = CONF_CLOCK_PERF;
 	d->flush = CONF_FLUSH_IDLE;
 	d->flush_interval_ms = 1000;
 	d->stats_interval_ms = 60 * 1000;
@@ -303,7 +308,7 @@ bool conf_daemon_equal(const struct conf_daemon *a, const struct conf_daemon *b)
 	return !strcmp(a->log, b->log) && a->rotate_size == b->rotate_size &&
 	       a->rotate_keep == b->rotate_keep && a->workers == b->workers &&
 	       a->ring_pages == b->ring_pages && a->queue_depth == b->queue_depth &&
-	       a->overflow == b->overflow && a->flush == b->flush &&
+	       a->overflow == b->overflow && a->clock == b->clock && a->flush == b->flush &&
 	       a->flush_interval_ms == b->flush_interval_ms &&
 	       a->stats_interval_ms == b->stats_interval_ms &&
 	       !a->metrics_file == !b->metrics_file &&

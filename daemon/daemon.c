@@ -99,11 +99,25 @@ static void stopped_extra(char *buf, size_t len, const struct engine_stats *es,
 /* ------------------------------------------------------------------ */
 /* Engine callbacks: arg is the daemon                                 */
 
+/* the started line: what started_extra() says, then the engine's clock */
 static void on_started(void *arg)
 {
 	struct daemon *d = arg;
+	const char *extra = d->started_extra ? d->started_extra : "";
+	size_t len = strlen(extra) + 64;
+	char *line = malloc(len);
 
-	jlog_write_daemon(d->jl, "started", d->started_extra);
+	if (!line) {
+		jlog_write_daemon(d->jl, "started", d->started_extra);
+		return;
+	}
+	if (engine_clock_used(d->e) == ENGINE_CLOCK_PERF)
+		snprintf(line, len, "%s,\"clock\":\"perf\",\"clock_error_ns\":%llu", extra,
+			 (unsigned long long)engine_clock_error(d->e));
+	else
+		snprintf(line, len, "%s,\"clock\":\"monotonic\"", extra);
+	jlog_write_daemon(d->jl, "started", line);
+	free(line);
 }
 
 static void on_idle(unsigned worker, void *arg)
@@ -542,6 +556,7 @@ int daemon_run(struct conf *conf, const struct daemon_opts *o)
 	eo.workers = d->workers;
 	eo.queue_depth = cd->queue_depth;
 	eo.overflow = cd->overflow == CONF_OVERFLOW_BLOCK ? ENGINE_OVERFLOW_BLOCK : ENGINE_OVERFLOW_DROP;
+	eo.clock = cd->clock == CONF_CLOCK_MONOTONIC ? ENGINE_CLOCK_MONOTONIC : ENGINE_CLOCK_PERF;
 	eo.on_loss = on_loss;
 	eo.on_idle = on_idle;
 	eo.on_started = on_started;

@@ -57,9 +57,10 @@ static void usage(FILE *f)
 	fputs(
 "usage: tracelogd {-e SYSTEM/EVENT | -p PROBE} [-f FILTER] [-e ...] [-p ...] [--group NAME]\n"
 "                 [-o FILE|-] [--duration SECONDS] [--ring-pages N] [--workers N]\n"
-"                 [--queue-depth N] [--overflow drop|block] [--rotate-size SIZE]\n"
-"                 [--rotate-keep N] [--flush idle|interval|line] [--flush-interval SECONDS]\n"
-"                 [--stats-interval SECONDS] [--metrics-file FILE]\n"
+"                 [--queue-depth N] [--overflow drop|block] [--clock perf|monotonic]\n"
+"                 [--rotate-size SIZE] [--rotate-keep N] [--flush idle|interval|line]\n"
+"                 [--flush-interval SECONDS] [--stats-interval SECONDS]\n"
+"                 [--metrics-file FILE]\n"
 "       tracelogd -c FILE [-n] [-o FILE|-] [--duration SECONDS] [-v]\n"
 "       tracelogd -h | --version\n"
 "\n"
@@ -84,6 +85,9 @@ static void usage(FILE *f)
 "      --workers N         handler threads (2)\n"
 "      --queue-depth N     records each worker queue holds (65536)\n"
 "      --overflow POLICY   full queue: drop (count and drop) or block (default drop)\n"
+"      --clock CLOCK       what stamps the events: perf (perf's clock plus the offset to\n"
+"                          CLOCK_MONOTONIC, measured every 100 ms; cheapest, the default)\n"
+"                          or monotonic (the kernel's CLOCK_MONOTONIC: exact, dearer)\n"
 "      --rotate-size SIZE  rotate the log file before it passes SIZE bytes (K, M, G\n"
 "                          suffixes; 0: never, the default): FILE.1 .. FILE.N\n"
 "      --rotate-keep N     rotated files kept (default 8; 0: none)\n"
@@ -233,7 +237,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RING = 256, OPT_WORKERS, OPT_QUEUE, OPT_OVERFLOW, OPT_VERSION, OPT_GROUP,
 	       OPT_ROTATE_SIZE, OPT_ROTATE_KEEP, OPT_FLUSH, OPT_FLUSH_INTERVAL, OPT_STATS,
-	       OPT_METRICS };
+	       OPT_METRICS, OPT_CLOCK };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
@@ -247,6 +251,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "queue-depth", required_argument, NULL, OPT_QUEUE },
 		{ "overflow", required_argument, NULL, OPT_OVERFLOW },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
 		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 		{ "rotate-keep", required_argument, NULL, OPT_ROTATE_KEEP },
 		{ "flush", required_argument, NULL, OPT_FLUSH },
@@ -342,6 +347,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->eopts.overflow = ENGINE_OVERFLOW_BLOCK;
 			else
 				fatalx(EXIT_USAGE, "--overflow: \"%s\" is neither drop nor block", optarg);
+			break;
+		case OPT_CLOCK:
+			if (!strcmp(optarg, "perf"))
+				o->eopts.clock = ENGINE_CLOCK_PERF;
+			else if (!strcmp(optarg, "monotonic"))
+				o->eopts.clock = ENGINE_CLOCK_MONOTONIC;
+			else
+				fatalx(EXIT_USAGE, "--clock: \"%s\" is neither perf nor monotonic", optarg);
 			break;
 		case OPT_ROTATE_SIZE:
 			o->jopts.rotate_size = parse_size("--rotate-size", optarg);
@@ -456,6 +469,7 @@ static struct conf *cli_conf(struct options *o)
 	d->queue_depth = o->eopts.queue_depth ? o->eopts.queue_depth : 65536;
 	d->overflow = o->eopts.overflow == ENGINE_OVERFLOW_BLOCK ? CONF_OVERFLOW_BLOCK :
 								   CONF_OVERFLOW_DROP;
+	d->clock = o->eopts.clock == ENGINE_CLOCK_MONOTONIC ? CONF_CLOCK_MONOTONIC : CONF_CLOCK_PERF;
 	d->flush = (enum conf_flush)o->jopts.flush;
 	d->flush_interval_ms = o->jopts.flush_interval_ms;
 	d->stats_interval_ms = (uint64_t)(o->stats_interval * 1000);

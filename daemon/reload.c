@@ -165,6 +165,10 @@ static void reload_daemon(struct daemon *d, struct conf *nc, struct names *resta
 		names_add(restart, "overflow");
 		n->overflow = o->overflow;
 	}
+	if (o->clock != n->clock) {
+		names_add(restart, "clock");
+		n->clock = o->clock;
+	}
 	if (o->journald != n->journald) {
 		names_add(restart, "journald");
 		n->journald = o->journald;

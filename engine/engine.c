@@ -57,6 +57,7 @@
 #include "err-private.h"
 #include "event-private.h"
 #include "comm-private.h"
+#include "clock-private.h"
 #include "queue-private.h"
 #include "ring-private.h"
 #include "sample-private.h"
@@ -143,6 +144,17 @@ struct engine {
 	struct comm_table comm;
 	uint64_t last_time;		/* newest record time seen (reader) */
 	uint64_t last_expire;
+
+	/*
+	 * ENGINE_CLOCK_PERF: record times are perf's clock + clock_off, the
+	 * offset measured by the reader (clock, on its thread) every
+	 * timeout_ms.  clock_err is read by other threads (atomic).
+	 */
+	bool perf_clock;
+	int64_t clock_off;
+	uint64_t clock_err;
+	uint64_t clock_next;		/* reader: the next measurement, CLOCK_MONOTONIC ns */
+	struct engine_clock clock;
 
 	bool has_format_lost;		/* the kernel knows PERF_FORMAT_LOST */
 	bool sample_tid;		/* PERF_SAMPLE_TID: not in the initial pid ns */
@@ -282,6 +294,7 @@ struct engine *engine_new(const struct engine_opts *opts, char *err, size_t errl
 	e->stopfd = -1;
 	e->gofd = -1;
 	e->wakefd = -1;
+	e->clock.fd[0] = e->clock.fd[1] = e->clock.fd[2] = -1;
 	e->has_format_lost = true;
 	e->max_id = 65536;
 	e->by_id = calloc(e->max_id, sizeof(*e->by_id));
@@ -464,11 +477,11 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 		engine_queue_wait_space(&w->q, sizeof(*rec) + smp.raw_size);
 	}
 	rec->event = ev;
-	rec->time = smp.time;
+	rec->time = smp.time + (uint64_t)e->clock_off;
 	rec->tid = smp.tid;
 	rec->cpu = (uint32_t)c->cpu;
 	rec->raw_size = smp.raw_size;
-	comm_table_get_task(&e->comm, smp.tid, smp.time, rec->comm, &tgid);
+	comm_table_get_task(&e->comm, smp.tid, rec->time, rec->comm, &tgid);
 	/* a task we never heard of (its FORK lost): its own thread id */
 	rec->pid = e->sample_tid ? smp.pid : (tgid ? tgid : smp.tid);
 	memcpy(rec->raw, smp.raw, smp.raw_size);
@@ -479,8 +492,8 @@ static void reader_sample(struct engine *e, struct engine_cpu *c,
 	}
 	__atomic_store_n(&ev->count, ev->count + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->samples, e->samples + 1, __ATOMIC_RELAXED);
-	if (smp.time > e->last_time)
-		e->last_time = smp.time;
+	if (rec->time > e->last_time)
+		e->last_time = rec->time;
 	return;
 invalid:
 	lost_add(c, ENGINE_STAGE_INVALID, 1);
@@ -527,6 +540,7 @@ static void reader_on_side_ring(const struct perf_event_header *hdr, void *arg)
 			break;
 		memcpy(v, p + 8, 8);
 		memcpy(&time, p + hdr->size - 8, 8);
+		time += (uint64_t)e->clock_off;
 		comm_table_set(&e->comm, v[1], time, (const char *)p + 16,
 			       hdr->size - 16 - 16);
 		comm_table_set_tgid(&e->comm, v[1], v[0]);
@@ -538,6 +552,7 @@ static void reader_on_side_ring(const struct perf_event_header *hdr, void *arg)
 			break;
 		memcpy(v, p + 8, 16);
 		memcpy(&time, p + 24, 8);
+		time += (uint64_t)e->clock_off;
 		if (hdr->type == PERF_RECORD_FORK) {
 			comm_table_fork(&e->comm, v[3], v[2], time);
 			comm_table_set_tgid(&e->comm, v[2], v[0]);
@@ -624,15 +639,47 @@ static uint64_t reader_sweep(struct engine *e)
 	return n;
 }
 
+static uint64_t mono_ns(void);
+
+/*
+ * Measure perf's clock's offset again, at most every timeout_ms: it moves
+ * by nanoseconds per second.  Only between sweeps, so that the records of
+ * one sweep share one offset.
+ */
+static void reader_clock(struct engine *e, bool now)
+{
+	uint64_t t;
+
+	if (e->clock.fd[0] < 0 || !e->clock.meta[0])
+		return;
+	t = mono_ns();
+	if (!now && t < e->clock_next)
+		return;
+	e->clock_next = t + (uint64_t)e->opts.timeout_ms * 1000000ULL;
+	if (engine_clock_sync(&e->clock) == 0) {
+		e->clock_off = e->clock.offset;
+		__atomic_store_n(&e->clock_err, e->clock.error, __ATOMIC_RELAXED);
+	}
+}
+
 static void *reader_main(void *arg)
 {
 	struct engine *e = arg;
 	struct epoll_event evs[64];
 	uint64_t go;
 
+	/*
+	 * The offset from perf's clock, measured on this thread from now on
+	 * (engine_start() took the first).  If this thread cannot open the
+	 * events, the first offset stays.
+	 */
+	if (e->perf_clock && engine_clock_open(&e->clock) == 0)
+		reader_clock(e, true);
 	/* not before on_started: its line comes before any record's */
-	if (read(e->gofd, &go, sizeof(go)) < 0)
+	if (read(e->gofd, &go, sizeof(go)) < 0) {
+		engine_clock_close(&e->clock);
 		return NULL;
+	}
 	/*
 	 * The reader copies records out of the rings, which the kernel fills
 	 * whether or not we keep up: let it preempt the workers (whose queues
@@ -657,6 +704,7 @@ static void *reader_main(void *arg)
 			}
 		}
 		reader_sweep(e);
+		reader_clock(e, false);
 	}
 	/*
 	 * The events are disabled.  A sample being written while the disable
@@ -672,6 +720,7 @@ static void *reader_main(void *arg)
 			quiet++;
 		nanosleep(&ms, NULL);
 	}
+	engine_clock_close(&e->clock);
 	return NULL;
 }
 
@@ -794,14 +843,16 @@ static bool pid_ns_is_initial(void)
 	return initial;
 }
 
-static void attr_common(struct perf_event_attr *a)
+static void attr_common(const struct engine *e, struct perf_event_attr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->disabled = 1;
 	/* all fds of a ring share one clock (perf_event_set_output checks) */
-	a->use_clockid = 1;
-	a->clockid = CLOCK_MONOTONIC;
+	if (!e->perf_clock) {
+		a->use_clockid = 1;
+		a->clockid = CLOCK_MONOTONIC;
+	}
 }
 
 static const char *open_error(int err)
@@ -923,7 +974,7 @@ static int open_event_on_cpu(struct engine *e, struct engine_cpu *c,
 	struct perf_event_attr a;
 	int fd, ret, group;
 
-	attr_common(&a);
+	attr_common(e, &a);
 	a.disabled = 0;		/* counts once the leader is enabled */
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = ev->id;
@@ -999,7 +1050,7 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 	int ret;
 
 	/* the sample ring's owner and group leader: a dummy that never samples */
-	attr_common(&a);
+	attr_common(e, &a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_DUMMY;
 	a.sample_type = e->sample_type;
@@ -1021,7 +1072,7 @@ static int open_cpu(struct engine *e, struct engine_cpu *c, char *err, size_t er
 	}
 
 	/* the side-band ring: task names */
-	attr_common(&a);
+	attr_common(e, &a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_DUMMY;
 	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
@@ -1406,6 +1457,22 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		ev->state = EVENT_OPEN;
 	}
 
+	e->perf_clock = false;
+	e->clock_off = 0;
+	__atomic_store_n(&e->clock_err, 0, __ATOMIC_RELAXED);
+	if (e->opts.clock == ENGINE_CLOCK_PERF) {
+		struct engine_clock probe;
+
+		/* the reader measures it on its own thread; first, whether it can */
+		if (engine_clock_open(&probe) == 0) {
+			if (engine_clock_sync(&probe) == 0) {
+				e->perf_clock = true;
+				e->clock_off = probe.offset;
+				__atomic_store_n(&e->clock_err, probe.error, __ATOMIC_RELAXED);
+			}
+			engine_clock_close(&probe);
+		}
+	}
 	e->sample_tid = !pid_ns_is_initial();
 	e->sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW |
 			 (e->sample_tid ? PERF_SAMPLE_TID : 0);
@@ -1789,6 +1856,16 @@ uint64_t engine_worker_queued(const struct engine *e, unsigned w)
 	if (!e->workers || w >= e->opts.workers)
 		return 0;
 	return engine_queue_used(&e->workers[w].q);
+}
+
+enum engine_clock_source engine_clock_used(const struct engine *e)
+{
+	return e->perf_clock ? ENGINE_CLOCK_PERF : ENGINE_CLOCK_MONOTONIC;
+}
+
+uint64_t engine_clock_error(const struct engine *e)
+{
+	return __atomic_load_n(&e->clock_err, __ATOMIC_RELAXED);
 }
 
 uint64_t engine_sweeps(const struct engine *e)

@@ -161,6 +161,22 @@ enum engine_overflow {
 	ENGINE_OVERFLOW_BLOCK,	/* the reader waits; the ring counts its losses */
 };
 
+/*
+ * Which clock stamps the samples.  Either way a record's time is
+ * CLOCK_MONOTONIC nanoseconds.
+ */
+enum engine_clock_source {
+	/*
+	 * perf's own clock, cheapest for the traced program; the reader adds
+	 * an offset to CLOCK_MONOTONIC measured every timeout_ms, exact to
+	 * engine_clock_error() (about a microsecond).  When the offset cannot
+	 * be measured the engine falls back to ENGINE_CLOCK_MONOTONIC.
+	 */
+	ENGINE_CLOCK_PERF,
+	/* CLOCK_MONOTONIC taken by the kernel (use_clockid): exact, dearer */
+	ENGINE_CLOCK_MONOTONIC,
+};
+
 enum engine_stage {
 	ENGINE_STAGE_RING,	/* PERF_RECORD_LOST: the kernel found the ring full */
 	ENGINE_STAGE_QUEUE,	/* a worker's queue was full (overflow = drop) */
@@ -204,6 +220,7 @@ struct engine_opts {
 	unsigned workers;		/* 0: 2 */
 	unsigned queue_depth;		/* records per worker queue; 0: 65536 */
 	enum engine_overflow overflow;
+	enum engine_clock_source clock;	/* 0: ENGINE_CLOCK_PERF */
 	unsigned timeout_ms;		/* sweep of rings below the watermark; 0: 100 */
 	/*
 	 * on_loss runs on the reader thread, once per sweep and stage for each
@@ -353,5 +370,14 @@ uint64_t engine_worker_queued(const struct engine *e, unsigned w);
  * it advances.
  */
 uint64_t engine_sweeps(const struct engine *e);
+
+/*
+ * engine_clock_used - the clock that stamps the samples, known once
+ * engine_start() succeeded.  engine_clock_error - for ENGINE_CLOCK_PERF,
+ * ns by which a record's time may differ from CLOCK_MONOTONIC at the last
+ * measurement of the offset (0 for ENGINE_CLOCK_MONOTONIC).  Any thread.
+ */
+enum engine_clock_source engine_clock_used(const struct engine *e);
+uint64_t engine_clock_error(const struct engine *e);
 
 #endif

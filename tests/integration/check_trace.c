@@ -115,6 +115,122 @@ START_TEST(test_getppid_exact)
 }
 END_TEST
 
+/*
+ * Each event's mono_ns against the traced call's own clock_gettime
+ * (CLOCK_MONOTONIC) just before and just after it: the record's time must
+ * lie between the two, give or take the error the started line states for
+ * perf's clock (the offset to CLOCK_MONOTONIC is measured, not exact).
+ */
+#define BRACKETS 2000
+
+struct brackets {
+	uint64_t t0[BRACKETS], t1[BRACKETS];
+};
+
+static void bracketed_calls(void *arg)
+{
+	static struct brackets b;
+	int fd = (int)(long)arg, i;
+
+	for (i = 0; i < BRACKETS; i++) {
+		b.t0[i] = itest_now_ns();
+		syscall(SYS_getppid);
+		b.t1[i] = itest_now_ns();
+	}
+	if (write(fd, &b, sizeof(b)) != (ssize_t)sizeof(b))
+		_exit(1);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void time_check(const char *clock_opt)
+{
+	static struct brackets b;
+	struct tld t;
+	struct tlog l;
+	struct child c;
+	const char *args[] = { "-e", "syscalls/sys_enter_getppid", "--clock", clock_opt, NULL };
+	uint64_t *mono, worst = 0, tolerance = 0;
+	size_t i, n = 0, inside = 0;
+	const char *clock;
+	json_t *st;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	child_start(&c, bracketed_calls, (void *)(long)p[1]);
+	close(p[1]);
+	ck_assert_int_eq(tld_start(&t, args), 0);
+	child_run(&c);
+	ck_assert_int_eq(read(p[0], &b, sizeof(b)), (ssize_t)sizeof(b));
+	close(p[0]);
+	ck_assert_int_eq(tld_stop(&t), 0);
+	tlog_read(&l, t.log);
+	check_stopped(&l);
+	ck_assert_int_eq(jget_int(tlog_daemon(&l, "stopped"), "lost.total"), 0);
+	st = tlog_daemon(&l, "started");
+	ck_assert(st != NULL);
+	clock = json_string_value(json_object_get(st, "clock"));
+	ck_assert(clock != NULL);
+	/* perf's clock on any kernel that can measure its offset, as this one */
+	ck_assert_str_eq(clock, clock_opt);
+	/*
+	 * perf's: the offset is measured every 100 ms, each time to within
+	 * its own error; the started line gives the first.  The bound allows
+	 * for the later ones being several times wider (a preempted
+	 * measurement).  monotonic: exact.
+	 */
+	if (!strcmp(clock, "perf"))
+		tolerance = 10 * (uint64_t)jget_int(st, "clock_error_ns") + 2000;
+	else
+		ck_assert_ptr_null(json_object_get(st, "clock_error_ns"));
+	mono = calloc(BRACKETS, sizeof(*mono));
+	ck_assert(mono != NULL);
+	for (i = 0; i < l.n; i++) {
+		json_t *o = l.lines[i];
+
+		if (json_integer_value(json_object_get(o, "tid")) != c.pid)
+			continue;
+		ck_assert_uint_lt(n, BRACKETS);
+		mono[n++] = (uint64_t)json_integer_value(json_object_get(o, "mono_ns"));
+	}
+	ck_assert_uint_eq(n, BRACKETS);
+	qsort(mono, n, sizeof(*mono), cmp_u64);
+	for (i = 0; i < n; i++) {
+		uint64_t out = 0;
+
+		if (mono[i] < b.t0[i])
+			out = b.t0[i] - mono[i];
+		else if (mono[i] > b.t1[i])
+			out = mono[i] - b.t1[i];
+		else
+			inside++;
+		if (out > worst)
+			worst = out;
+	}
+	printf("time: clock %s, stated error %lld ns; %zu of %d events inside their call's "
+	       "clock_gettime bracket, worst outside by %llu ns (bound %llu ns)\n",
+	       clock, json_object_get(st, "clock_error_ns") ? jget_int(st, "clock_error_ns") : 0,
+	       inside, BRACKETS, (unsigned long long)worst, (unsigned long long)tolerance);
+	ck_assert_uint_le(worst, tolerance);
+	free(mono);
+	tlog_free(&l);
+	tld_cleanup(&t);
+}
+
+START_TEST(test_time_true)
+{
+	if (skip)
+		return;
+	time_check("perf");
+	time_check("monotonic");
+}
+END_TEST
+
 static long thread_tid;
 
 static void *thread_storm(void *arg)
@@ -546,6 +662,7 @@ static Suite *trace_suite(void)
 	Suite *s = suite_create("trace");
 	struct { const char *name; const TTest *t; } cases[] = {
 		{ "getppid exact", test_getppid_exact },
+		{ "time true", test_time_true },
 		{ "comm rename", test_comm_rename },
 		{ "thread ids", test_thread_ids },
 		{ "exec", test_exec },

@@ -88,6 +88,7 @@ START_TEST(daemon_defaults)
 	ck_assert_uint_eq(d->ring_pages, 256);
 	ck_assert_uint_eq(d->queue_depth, 65536);
 	ck_assert_int_eq(d->overflow, CONF_OVERFLOW_DROP);
+	ck_assert_int_eq(d->clock, CONF_CLOCK_PERF);
 	ck_assert_int_eq(d->flush, CONF_FLUSH_IDLE);
 	ck_assert_uint_eq(d->flush_interval_ms, 1000);
 	ck_assert_uint_eq(d->stats_interval_ms, 60000);
@@ -110,6 +111,7 @@ START_TEST(daemon_all_keys)
 				  "ring_pages = 1048576\n"
 				  "queue_depth = 16\n"
 				  "overflow = block\n"
+				  "clock = monotonic\n"
 				  "flush = interval\n"
 				  "flush_interval = 250ms\n"
 				  "stats_interval = 2h\n"
@@ -127,6 +129,7 @@ START_TEST(daemon_all_keys)
 	ck_assert_uint_eq(d->ring_pages, 1u << 20);
 	ck_assert_uint_eq(d->queue_depth, 16);
 	ck_assert_int_eq(d->overflow, CONF_OVERFLOW_BLOCK);
+	ck_assert_int_eq(d->clock, CONF_CLOCK_MONOTONIC);
 	ck_assert_int_eq(d->flush, CONF_FLUSH_INTERVAL);
 	ck_assert_uint_eq(d->flush_interval_ms, 250);
 	ck_assert_uint_eq(d->stats_interval_ms, 2 * 3600 * 1000);
