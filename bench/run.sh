@@ -7,7 +7,8 @@
 # A generator pinned to CPU 0 makes CALLS getppid(2) calls; each consumer is
 # pinned to CPU 1:
 #   baseline      no tracing
-#   tracelogd     JSON lines to a file (shipped default ring and queue sizes)
+#   tracelogd     JSON lines to a file (shipped default ring and queue sizes),
+#                 then the same with --clock monotonic
 #   perf record   perf record -e syscalls:sys_enter_getppid -a -m RING_PAGES
 #   perf script   perf record, then perf script over its perf.data (CPU summed)
 # Then an exec storm (EXECS fork+exec of /bin/true) and a uprobe storm
@@ -89,16 +90,13 @@ time_rss() { tail -n 1 "$1" | awk '{ print $3 }'; }
 
 gen() { taskset -c 0 "$GEN" "$CALLS"; }
 
-run_getppid() {
-	local r=$1 out ns pid cpu ev lost rss
+# tld_getppid NAME [OPTION...]: tracelogd writing JSON lines to a file
+tld_getppid() {
+	local name=$1 out ns pid cpu ev lost rss all rss_live
+	shift
 
-	# baseline
-	out=$(gen)
-	put baseline ns "$(echo "$out" | awk '{ print $5 }')"
-
-	# tracelogd: JSON lines to a file
 	rm -f "$TMP/t.jsonl"
-	time_start "$TMP/t.time" "$TLD" -e syscalls/sys_enter_getppid -o "$TMP/t.jsonl"
+	time_start "$TMP/t.time" "$TLD" "$@" -e syscalls/sys_enter_getppid -o "$TMP/t.jsonl"
 	wait_for "$TMP/t.jsonl" '"state":"started"' 30 || { echo "bench: tracelogd did not start" >&2; exit 1; }
 	out=$(gen)
 	ns=$(echo "$out" | awk '{ print $5 }')
@@ -112,14 +110,27 @@ run_getppid() {
 	ev=$(grep -c "\"tid\":$pid," "$TMP/t.jsonl")
 	lost=$(tail -n 1 "$TMP/t.jsonl" | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
 	all=$(tail -n 1 "$TMP/t.jsonl" | sed -n 's/.*"written":\([0-9]*\).*/\1/p')
-	put tracelogd ns "$ns"
-	put tracelogd events "$ev"
-	put tracelogd lost "$lost"
-	put tracelogd cpu_s_per_M "$(echo "$cpu $all" | awk '{ printf "%.3f", $1 / ($2 / 1e6) }')"
-	put tracelogd rss_kb "$rss"
-	put tracelogd rss_live_kb "${rss_live:-0}"
-	put tracelogd bytes_per_event "$(stat -c %s "$TMP/t.jsonl" | awk -v n="$all" '{ printf "%.0f", $1 / n }')"
+	put "$name" ns "$ns"
+	put "$name" events "$ev"
+	put "$name" lost "$lost"
+	put "$name" cpu_s_per_M "$(echo "$cpu $all" | awk '{ printf "%.3f", $1 / ($2 / 1e6) }')"
+	put "$name" rss_kb "$rss"
+	put "$name" rss_live_kb "${rss_live:-0}"
+	put "$name" bytes_per_event "$(stat -c %s "$TMP/t.jsonl" | awk -v n="$all" '{ printf "%.0f", $1 / n }')"
 	rm -f "$TMP/t.jsonl"
+}
+
+run_getppid() {
+	local r=$1 out ns pid cpu ev lost rss
+
+	# baseline
+	out=$(gen)
+	put baseline ns "$(echo "$out" | awk '{ print $5 }')"
+
+	# tracelogd: JSON lines to a file; the default clock, then the kernel's
+	# CLOCK_MONOTONIC (--clock monotonic), what the default saves
+	tld_getppid tracelogd
+	tld_getppid tracelogd_mono --clock monotonic
 
 	# perf record, then perf script on the same data
 	rm -f "$TMP/p.data"
@@ -289,12 +300,14 @@ echo "| consumer | ns/call | events written | events lost | CPU s per M events |
 echo "|---|---|---|---|---|---|---|"
 echo "| none (baseline) | $(summ baseline ns) | – | – | – | – | – |"
 echo "| tracelogd → JSON file | $(summ tracelogd ns) | $(summ tracelogd events) | $(summ tracelogd lost) | $(summ tracelogd cpu_s_per_M) | $(summ tracelogd rss_kb) | $(summ tracelogd bytes_per_event) |"
+echo "| tracelogd --clock monotonic | $(summ tracelogd_mono ns) | $(summ tracelogd_mono events) | $(summ tracelogd_mono lost) | $(summ tracelogd_mono cpu_s_per_M) | $(summ tracelogd_mono rss_kb) | $(summ tracelogd_mono bytes_per_event) |"
 echo "| perf record | $(summ perf_record ns) | $(summ perf_record events) | $(summ perf_record lost) | $(summ perf_record cpu_s_per_M) | $(summ perf_record rss_kb) | $(summ perf_record bytes_per_event) |"
 echo "| perf record + perf script | (as above) | $(summ perf_script events) | (as above) | $(summ perf_script cpu_s_per_M) | $(summ perf_script rss_kb) | – |"
 echo
-b=$(med baseline ns); t=$(med tracelogd ns); p=$(med perf_record ns)
+b=$(med baseline ns); t=$(med tracelogd ns); p=$(med perf_record ns); tm=$(med tracelogd_mono ns)
 tc=$(med tracelogd cpu_s_per_M); pc=$(med perf_record cpu_s_per_M); sc=$(med perf_script cpu_s_per_M)
 echo "Ratios of medians: traced overhead (ns/call − baseline) tracelogd / perf record = $(echo "$t $b $p" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
+echo "the same with --clock monotonic = $(echo "$tm $b $p" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
 echo "consumer CPU per event tracelogd / perf record = $(echo "$tc $pc" | awk '{ printf "%.2f", $1 / $2 }');"
 echo "perf record + perf script / tracelogd = $(echo "$sc $tc" | awk '{ printf "%.1f", $1 / $2 }')×."
 echo "tracelogd RSS while tracing (VmRSS at the end of the storm): $(summ tracelogd rss_live_kb) KiB."
