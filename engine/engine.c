@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,6 +156,7 @@ struct engine {
 	uint64_t clock_err;
 	uint64_t clock_next;		/* reader: the next measurement, CLOCK_MONOTONIC ns */
 	struct engine_clock clock;
+	sem_t reader_ready;		/* the reader opened its fds: the count is final */
 
 	bool has_format_lost;		/* the kernel knows PERF_FORMAT_LOST */
 	bool sample_tid;		/* PERF_SAMPLE_TID: not in the initial pid ns */
@@ -675,6 +677,7 @@ static void *reader_main(void *arg)
 	 */
 	if (e->perf_clock && engine_clock_open(&e->clock) == 0)
 		reader_clock(e, true);
+	sem_post(&e->reader_ready);
 	/* not before on_started: its line comes before any record's */
 	if (read(e->gofd, &go, sizeof(go)) < 0) {
 		engine_clock_close(&e->clock);
@@ -1541,11 +1544,16 @@ int engine_start(struct engine *e, char *err, size_t errlen)
 		pthread_setname_np(w->thread, name);
 	}
 	if (ret == 0) {
+		sem_init(&e->reader_ready, 0, 0);
 		ret = -pthread_create(&e->reader, NULL, reader_main, e);
 		if (ret == 0) {
 			e->reader_started = true;
 			pthread_setname_np(e->reader, "tld-reader");
+			/* its fds open before the started line: none come later */
+			while (sem_wait(&e->reader_ready) < 0 && errno == EINTR)
+				;
 		}
+		sem_destroy(&e->reader_ready);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
