@@ -407,6 +407,15 @@ else
 	pass log-events
 fi
 
+# --- the clock: perf's, its offset measured from the daemon's own thread,
+# which the sandbox allows (else the daemon falls back to CLOCK_MONOTONIC)
+clk=$(jq -r 'select(.type == "daemon" and .state == "started") | "\(.clock) \(.clock_error_ns)"' \
+	"$root$log_in" 2>/dev/null | tail -n 1)
+case $clk in
+"perf "[0-9]*) pass "clock ($clk ns)" ;;
+*) fail clock "the started line says clock \"${clk:-nothing}\", expected perf with clock_error_ns" ;;
+esac
+
 # --- reload: RELOADING=1 then READY=1, same process; in full mode the new config applies
 if [ "$mode" = simple ]; then
 	skip reload "simple mode: the daemon does not reload or speak sd_notify yet"
