@@ -140,6 +140,21 @@ static unsigned long parse_num(const char *opt, const char *s, unsigned long min
 	return v;
 }
 
+/*
+ * The index of s in names (NULL-terminated), whose order is the option's
+ * enum; text lists them for the message, as the configuration says it.
+ */
+static int parse_choice(const char *opt, const char *s, const char *const *names,
+			const char *text)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	fatalx(EXIT_USAGE, "%s: \"%s\" is not %s", opt, s, text);
+}
+
 /* a byte count with an optional K, M or G (powers of 1024) */
 static uint64_t parse_size(const char *opt, const char *s)
 {
@@ -340,38 +355,40 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_QUEUE:
 			o->eopts.queue_depth = (unsigned)parse_num("--queue-depth", optarg, 16, 1u << 24);
 			break;
-		case OPT_OVERFLOW:
-			if (!strcmp(optarg, "drop"))
-				o->eopts.overflow = ENGINE_OVERFLOW_DROP;
-			else if (!strcmp(optarg, "block"))
-				o->eopts.overflow = ENGINE_OVERFLOW_BLOCK;
-			else
-				fatalx(EXIT_USAGE, "--overflow: \"%s\" is neither drop nor block", optarg);
+		case OPT_OVERFLOW: {
+			static const char *const names[] = {
+				[ENGINE_OVERFLOW_DROP] = "drop", [ENGINE_OVERFLOW_BLOCK] = "block", NULL
+			};
+
+			o->eopts.overflow = (enum engine_overflow)parse_choice("--overflow", optarg,
+									      names, "drop or block");
 			break;
-		case OPT_CLOCK:
-			if (!strcmp(optarg, "perf"))
-				o->eopts.clock = ENGINE_CLOCK_PERF;
-			else if (!strcmp(optarg, "monotonic"))
-				o->eopts.clock = ENGINE_CLOCK_MONOTONIC;
-			else
-				fatalx(EXIT_USAGE, "--clock: \"%s\" is neither perf nor monotonic", optarg);
+		}
+		case OPT_CLOCK: {
+			static const char *const names[] = {
+				[ENGINE_CLOCK_PERF] = "perf", [ENGINE_CLOCK_MONOTONIC] = "monotonic", NULL
+			};
+
+			o->eopts.clock = (enum engine_clock_source)parse_choice("--clock", optarg, names,
+										"perf or monotonic");
 			break;
+		}
 		case OPT_ROTATE_SIZE:
 			o->jopts.rotate_size = parse_size("--rotate-size", optarg);
 			break;
 		case OPT_ROTATE_KEEP:
 			o->jopts.rotate_keep = (unsigned)parse_num("--rotate-keep", optarg, 0, 1000);
 			break;
-		case OPT_FLUSH:
-			if (!strcmp(optarg, "idle"))
-				o->jopts.flush = JLOG_FLUSH_IDLE;
-			else if (!strcmp(optarg, "interval"))
-				o->jopts.flush = JLOG_FLUSH_INTERVAL;
-			else if (!strcmp(optarg, "line"))
-				o->jopts.flush = JLOG_FLUSH_LINE;
-			else
-				fatalx(EXIT_USAGE, "--flush: \"%s\" is not idle, interval or line", optarg);
+		case OPT_FLUSH: {
+			static const char *const names[] = {
+				[JLOG_FLUSH_IDLE] = "idle", [JLOG_FLUSH_INTERVAL] = "interval",
+				[JLOG_FLUSH_LINE] = "line", NULL
+			};
+
+			o->jopts.flush = (enum jlog_flush)parse_choice("--flush", optarg, names,
+								       "idle, interval or line");
 			break;
+		}
 		case OPT_FLUSH_INTERVAL:
 			o->jopts.flush_interval_ms =
 				(uint64_t)(parse_seconds("--flush-interval", optarg, 0.01, 3600) * 1000);
