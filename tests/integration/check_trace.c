@@ -85,6 +85,27 @@ static void check_stopped(struct tlog *l)
 			 jget_int(st, "lost.invalid") + jget_int(st, "lost.sink"));
 }
 
+/*
+ * Trace with args while fn runs in a child, which writes len bytes of
+ * results to the fd it is given: read them into out, stop, read the log.
+ */
+static void traced_child(const char **args, void (*fn)(void *), void *out, size_t len,
+			 struct child *c, struct tld *t, struct tlog *l)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	child_start(c, fn, (void *)(long)p[1]);
+	close(p[1]);
+	ck_assert_int_eq(tld_start(t, args), 0);
+	child_run(c);
+	ck_assert_int_eq(read(p[0], out, len), (ssize_t)len);
+	close(p[0]);
+	ck_assert_int_eq(tld_stop(t), 0);
+	tlog_read(l, t->log);
+	check_stopped(l);
+}
+
 START_TEST(test_getppid_exact)
 {
 	struct tld t;
@@ -159,18 +180,8 @@ static void time_check(const char *clock_opt)
 	size_t i, n = 0, inside = 0;
 	const char *clock;
 	json_t *st;
-	int p[2];
 
-	ck_assert_int_eq(pipe(p), 0);
-	child_start(&c, bracketed_calls, (void *)(long)p[1]);
-	close(p[1]);
-	ck_assert_int_eq(tld_start(&t, args), 0);
-	child_run(&c);
-	ck_assert_int_eq(read(p[0], &b, sizeof(b)), (ssize_t)sizeof(b));
-	close(p[0]);
-	ck_assert_int_eq(tld_stop(&t), 0);
-	tlog_read(&l, t.log);
-	check_stopped(&l);
+	traced_child(args, bracketed_calls, &b, sizeof(b), &c, &t, &l);
 	ck_assert_int_eq(jget_int(tlog_daemon(&l, "stopped"), "lost.total"), 0);
 	st = tlog_daemon(&l, "started");
 	ck_assert(st != NULL);
@@ -262,20 +273,10 @@ START_TEST(test_thread_ids)
 	const char *args[] = { "-e", "syscalls/sys_enter_getppid", NULL };
 	long tid = 0;
 	size_t i, n = 0;
-	int p[2];
 
 	if (skip)
 		return;
-	ck_assert_int_eq(pipe(p), 0);
-	child_start(&c, threaded_storm, (void *)(long)p[1]);
-	close(p[1]);
-	ck_assert_int_eq(tld_start(&t, args), 0);
-	child_run(&c);
-	ck_assert_int_eq(read(p[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
-	close(p[0]);
-	ck_assert_int_eq(tld_stop(&t), 0);
-	tlog_read(&l, t.log);
-	check_stopped(&l);
+	traced_child(args, threaded_storm, &tid, sizeof(tid), &c, &t, &l);
 	for (i = 0; i < l.n; i++) {
 		json_t *o = l.lines[i];
 
