@@ -104,11 +104,9 @@ static bool newest_time(struct engine_clock *k, int i, uint64_t *time)
 	uint64_t size = k->page_size, head, tail;
 	bool found = false;
 
+	/* the ring is mapped writable: the kernel never passes data_tail */
 	head = __atomic_load_n(&m->data_head, __ATOMIC_ACQUIRE);
 	tail = m->data_tail;
-	/* fell behind (the thread mapped more than a page of records): skip */
-	if (head - tail > size)
-		tail = head - size;
 	while (tail < head) {
 		struct perf_event_header h;
 		unsigned char b[sizeof(h)];

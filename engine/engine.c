@@ -652,7 +652,7 @@ static void reader_clock(struct engine *e, bool now)
 {
 	uint64_t t;
 
-	if (e->clock.fd[0] < 0 || !e->clock.meta[0])
+	if (e->clock.fd[0] < 0)
 		return;
 	t = mono_ns();
 	if (!now && t < e->clock_next)
