@@ -11,6 +11,10 @@
 #                 then the same with --clock monotonic
 #   perf record   perf record -e syscalls:sys_enter_getppid -a -m RING_PAGES
 #   perf script   perf record, then perf script over its perf.data (CPU summed)
+#   floors        sample_cost -v: the same calls with only the tracepoint
+#                 counted (no sample), then with tracelogd's sample and with
+#                 perf record's, each drained by a thread that only moves the
+#                 ring's tail: the kernel's share of each tool's overhead
 # Then an exec storm (EXECS fork+exec of /bin/true) and a uprobe storm
 # (UPROBE_CALLS calls of a probed function) under tracelogd and perf record,
 # and tracelogd's start-up time with every syscalls/* tracepoint.
@@ -42,7 +46,8 @@ TLD=$BUILD/tracelogd
 GEN=$BUILD/bench/gen_getppid
 GEXEC=$BUILD/bench/gen_exec
 GUP=$(realpath "$BUILD/bench/gen_uprobe")
-for f in "$TLD" "$GEN" "$GEXEC" "$GUP"; do
+COST=$BUILD/bench/sample_cost
+for f in "$TLD" "$GEN" "$GEXEC" "$GUP" "$COST"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
@@ -163,6 +168,12 @@ run_getppid() {
 	put perf_script cpu_s_per_M "$(echo "$cpu $scpu $samples" | awk '{ printf "%.3f", ($1 + $2) / ($3 / 1e6) }')"
 	put perf_script rss_kb "$(time_rss "$TMP/s.time")"
 	rm -f "$TMP/p.data" "$TMP/s.txt"
+
+	# the floors: the kernel's cost of each sample, no consumer work
+	local k
+	for k in counted tracelogd perf; do
+		put "floor_$k" ns "$("$COST" -v "$k" "$CALLS" | awk '{ print $5 }')"
+	done
 	echo "run $r: getppid done" >&2
 }
 
@@ -303,11 +314,18 @@ echo "| tracelogd → JSON file | $(summ tracelogd ns) | $(summ tracelogd events
 echo "| tracelogd --clock monotonic | $(summ tracelogd_mono ns) | $(summ tracelogd_mono events) | $(summ tracelogd_mono lost) | $(summ tracelogd_mono cpu_s_per_M) | $(summ tracelogd_mono rss_kb) | $(summ tracelogd_mono bytes_per_event) |"
 echo "| perf record | $(summ perf_record ns) | $(summ perf_record events) | $(summ perf_record lost) | $(summ perf_record cpu_s_per_M) | $(summ perf_record rss_kb) | $(summ perf_record bytes_per_event) |"
 echo "| perf record + perf script | (as above) | $(summ perf_script events) | (as above) | $(summ perf_script cpu_s_per_M) | $(summ perf_script rss_kb) | – |"
+echo "| floor: tracepoint counted, no sample | $(summ floor_counted ns) | – | – | – | – | – |"
+echo "| floor: tracelogd's sample (RAW\\|TIME), tail only | $(summ floor_tracelogd ns) | – | – | – | – | – |"
+echo "| floor: perf record's sample, tail only | $(summ floor_perf ns) | – | – | – | – | – |"
 echo
 b=$(med baseline ns); t=$(med tracelogd ns); p=$(med perf_record ns); tm=$(med tracelogd_mono ns)
 tc=$(med tracelogd cpu_s_per_M); pc=$(med perf_record cpu_s_per_M); sc=$(med perf_script cpu_s_per_M)
 echo "Ratios of medians: traced overhead (ns/call − baseline) tracelogd / perf record = $(echo "$t $b $p" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
 echo "the same with --clock monotonic = $(echo "$tm $b $p" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
+fc=$(med floor_counted ns); ft=$(med floor_tracelogd ns); fp=$(med floor_perf ns)
+echo "floors (kernel only): tracelogd's sample / perf record's = $(echo "$ft $b $fp" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }'),"
+echo "the tracepoint counted without a sample / perf record's sample = $(echo "$fc $b $fp" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
+echo "what each consumer adds over its floor (ns/call): tracelogd $(echo "$t $ft" | awk '{ printf "%.0f", $1 - $2 }'), perf record $(echo "$p $fp" | awk '{ printf "%.0f", $1 - $2 }');"
 echo "consumer CPU per event tracelogd / perf record = $(echo "$tc $pc" | awk '{ printf "%.2f", $1 / $2 }');"
 echo "perf record + perf script / tracelogd = $(echo "$sc $tc" | awk '{ printf "%.1f", $1 / $2 }')×."
 echo "tracelogd RSS while tracing (VmRSS at the end of the storm): $(summ tracelogd rss_live_kb) KiB."
