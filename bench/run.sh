@@ -66,6 +66,8 @@ trap cleanup EXIT
 RES=$TMP/results
 : >"$RES"
 put() { echo "$1 $2 $3" >>"$RES"; }
+# last CONSUMER METRIC: the value this run put
+last() { awk -v c="$1" -v m="$2" '$1 == c && $2 == m { v = $3 } END { print v }' "$RES"; }
 
 # wait_for FILE PATTERN SECONDS
 wait_for() {
@@ -125,6 +127,9 @@ tld_getppid() {
 	rm -f "$TMP/t.jsonl"
 }
 
+# floor KEY: sample_cost's variant KEY on the same number of calls
+floor() { put "floor_$1" ns "$("$COST" -v "$1" "$CALLS" | awk '{ print $5 }')"; }
+
 run_getppid() {
 	local r=$1 out ns pid cpu ev lost rss
 
@@ -132,12 +137,18 @@ run_getppid() {
 	out=$(gen)
 	put baseline ns "$(echo "$out" | awk '{ print $5 }')"
 
+	# the floors: the kernel's cost of each sample with no consumer work,
+	# each measured next to its tool
+	floor counted
+	floor tracelogd
+
 	# tracelogd: JSON lines to a file; the default clock, then the kernel's
 	# CLOCK_MONOTONIC (--clock monotonic), what the default saves
 	tld_getppid tracelogd
 	tld_getppid tracelogd_mono --clock monotonic
 
 	# perf record, then perf script on the same data
+	floor perf
 	rm -f "$TMP/p.data"
 	time_start "$TMP/p.time" perf record -q -e syscalls:sys_enter_getppid -a -m "$PAGES" -o "$TMP/p.data"
 	sleep 2	# perf record gives no ready signal
@@ -169,11 +180,14 @@ run_getppid() {
 	put perf_script rss_kb "$(time_rss "$TMP/s.time")"
 	rm -f "$TMP/p.data" "$TMP/s.txt"
 
-	# the floors: the kernel's cost of each sample, no consumer work
-	local k
-	for k in counted tracelogd perf; do
-		put "floor_$k" ns "$("$COST" -v "$k" "$CALLS" | awk '{ print $5 }')"
-	done
+	# paired within the run, so that the machine's drift between runs cancels
+	local b t p ft fp
+	b=$(last baseline ns); t=$(last tracelogd ns); p=$(last perf_record ns)
+	ft=$(last floor_tracelogd ns); fp=$(last floor_perf ns)
+	put pair overhead_ratio "$(echo "$t $b $p" | awk '{ printf "%.3f", ($1 - $2) / ($3 - $2) }')"
+	put pair floor_ratio "$(echo "$ft $b $fp" | awk '{ printf "%.3f", ($1 - $2) / ($3 - $2) }')"
+	put pair tracelogd_over_floor "$(echo "$t $ft" | awk '{ printf "%.0f", $1 - $2 }')"
+	put pair perf_over_floor "$(echo "$p $fp" | awk '{ printf "%.0f", $1 - $2 }')"
 	echo "run $r: getppid done" >&2
 }
 
@@ -322,10 +336,11 @@ b=$(med baseline ns); t=$(med tracelogd ns); p=$(med perf_record ns); tm=$(med t
 tc=$(med tracelogd cpu_s_per_M); pc=$(med perf_record cpu_s_per_M); sc=$(med perf_script cpu_s_per_M)
 echo "Ratios of medians: traced overhead (ns/call − baseline) tracelogd / perf record = $(echo "$t $b $p" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
 echo "the same with --clock monotonic = $(echo "$tm $b $p" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
-fc=$(med floor_counted ns); ft=$(med floor_tracelogd ns); fp=$(med floor_perf ns)
-echo "floors (kernel only): tracelogd's sample / perf record's = $(echo "$ft $b $fp" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }'),"
-echo "the tracepoint counted without a sample / perf record's sample = $(echo "$fc $b $fp" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
-echo "what each consumer adds over its floor (ns/call): tracelogd $(echo "$t $ft" | awk '{ printf "%.0f", $1 - $2 }'), perf record $(echo "$p $fp" | awk '{ printf "%.0f", $1 - $2 }');"
+fc=$(med floor_counted ns); fp=$(med floor_perf ns)
+echo "the tracepoint counted without a sample / perf record's sample (floors) = $(echo "$fc $b $fp" | awk '{ printf "%.2f", ($1 - $2) / ($3 - $2) }');"
+echo "paired within each run, median (min–max): traced overhead tracelogd / perf record = $(summ pair overhead_ratio),"
+echo "floors (kernel only) tracelogd's sample / perf record's = $(summ pair floor_ratio),"
+echo "ns/call each consumer adds over its floor: tracelogd $(summ pair tracelogd_over_floor), perf record $(summ pair perf_over_floor);"
 echo "consumer CPU per event tracelogd / perf record = $(echo "$tc $pc" | awk '{ printf "%.2f", $1 / $2 }');"
 echo "perf record + perf script / tracelogd = $(echo "$sc $tc" | awk '{ printf "%.1f", $1 / $2 }')×."
 echo "tracelogd RSS while tracing (VmRSS at the end of the storm): $(summ tracelogd rss_live_kb) KiB."
